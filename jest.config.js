@@ -1,0 +1,31 @@
+/** Two projects: fast unit tests, and integration tests that run against a real Fabric network. */
+const tsJest = ['ts-jest', { tsconfig: '<rootDir>/tsconfig.json', isolatedModules: true }];
+
+/** @type {import('jest').Config} */
+module.exports = {
+  projects: [
+    {
+      displayName: 'unit',
+      testEnvironment: 'node',
+      roots: ['<rootDir>/src'],
+      testMatch: ['**/*.test.ts'],
+      transform: { '^.+\\.ts$': tsJest },
+    },
+    {
+      displayName: 'chaincode',
+      testEnvironment: 'node',
+      roots: ['<rootDir>/chaincode/src'],
+      testMatch: ['**/*.test.ts'],
+      transform: { '^.+\\.ts$': ['ts-jest', { tsconfig: '<rootDir>/chaincode/tsconfig.json' }] },
+    },
+    {
+      displayName: 'fabric',
+      testEnvironment: 'node',
+      roots: ['<rootDir>/test'],
+      testMatch: ['**/*.test.ts'],
+      transform: { '^.+\\.ts$': tsJest },
+      globalSetup: '<rootDir>/test/fabric/globalSetup.ts',
+      globalTeardown: '<rootDir>/test/fabric/globalTeardown.ts',
+    },
+  ],
+};
