@@ -6,3 +6,5 @@ export { ensureFabricBinaries, defaultCacheRoot } from './fabricBinaries';
 export type { FabricBinaries } from './fabricBinaries';
 export { LocalnetError, LocalnetErrorCode } from './errors';
 export { localnetFromEnv } from './fromEnv';
+export { createChaincodeDeployer, nextVersion, buildChaincode } from './chaincodeDeployer';
+export type { ChaincodeDeployer, DeployOptions, DeployResult, ChaincodeListing } from './chaincodeDeployer';

@@ -8,7 +8,7 @@ import { LocalnetError, LocalnetErrorCode } from './errors';
 import { run } from './exec';
 import { ensureFabricBinaries, type FabricBinaries } from './fabricBinaries';
 import { checkHealth, waitForHealthy } from './health';
-import { ordererEnv, peerAdminEnv, peerEnv, writePeerCoreYaml } from './nodeConfig';
+import { ordererEnv, ordererFlags, peerAdminEnv, peerEnv, writePeerCoreYaml } from './nodeConfig';
 import { assertPortsFree } from './ports';
 import { readLogTail, runningRecord, startProcess, stopProcess, killProcess } from './processes';
 import {
@@ -54,6 +54,10 @@ export interface LocalNetwork {
   logFile(name: string): string;
   /** The genesis block of a channel and where peers get it from. */
   channelDir(channel: string): string;
+  /** Runs the `peer` CLI as the admin of the peer's organisation against that peer. */
+  peerCli(peer: PeerNode, args: string[], step: string): Promise<string>;
+  /** CLI flags that reach an orderer that is running now (any one of the three). */
+  liveOrdererFlags(): string[];
 }
 
 const HEALTH_TIMEOUT_MS = 60_000;
@@ -298,6 +302,14 @@ export function createLocalNetwork(deps: { topology: Topology; binaries?: Fabric
     },
     async startNode(name) {
       await ensureNode(findNode(name), () => undefined);
+    },
+    peerCli,
+    liveOrdererFlags() {
+      const orderer = topology.orderers.find((o) => runningRecord(pidFile(o)));
+      if (!orderer) {
+        throw new LocalnetError(LocalnetErrorCode.NETWORK_NOT_UP, 'no orderer is running', 'Run `npm run network -- up` first.');
+      }
+      return ordererFlags(topology, orderer);
     },
   };
 }

@@ -1,0 +1,101 @@
+import { connectClient, type TestClient } from './ledgerClient';
+import { testDeployer, testNetwork, TEST_CHAINCODE, TEST_CHANNEL } from './testNetwork';
+
+/**
+ * Against the real network that globalSetup started: the chaincode deployed as a service, writes
+ * crossing organisations, commits surviving a peer and an orderer going down, and an upgrade.
+ * The tests run in order and share the network.
+ */
+const network = testNetwork();
+const deployer = testDeployer(network);
+let org1: TestClient;
+let org2: TestClient;
+
+beforeAll(async () => {
+  org1 = await connectClient(network, 'org1', { channel: TEST_CHANNEL });
+  org2 = await connectClient(network, 'org2', { channel: TEST_CHANNEL });
+});
+
+afterAll(() => {
+  org1.close();
+  org2.close();
+});
+
+const uniqueId = (prefix: string): string => `${prefix}-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 6)}`;
+
+test('every node is up and healthy, and peers agree on the height of the channel', async () => {
+  const statuses = await network.status();
+  expect(statuses).toHaveLength(10);
+  for (const s of statuses) expect({ node: s.name, healthy: s.healthy }).toEqual({ node: s.name, healthy: true });
+  const heights = new Set(statuses.filter((s) => s.kind !== 'ca').map((s) => s.heights[TEST_CHANNEL]));
+  expect(heights.size).toBeLessThanOrEqual(2); // an orderer may be one block ahead of a peer for a moment
+});
+
+test('deploying the same version again changes nothing', async () => {
+  const again = await deployer.deploy({ channel: TEST_CHANNEL, name: TEST_CHAINCODE });
+  expect(again.changed).toBe(false);
+  expect(again.sequence).toBe(1);
+  const [listing] = await deployer.list(TEST_CHANNEL);
+  expect(listing).toMatchObject({ name: TEST_CHAINCODE, version: again.version, sequence: 1 });
+  expect(listing?.server?.pid).toEqual(expect.any(Number));
+});
+
+test('an asset created through Org1 is read from a peer of Org2', async () => {
+  const id = uniqueId('asset');
+  await org1.contract(TEST_CHAINCODE, 'assets').submitTransaction('CreateAsset', id, 'car', JSON.stringify({ colour: 'blue' }));
+  // Org2's peer learns the block by itself (delivery from the orderers); give it a moment.
+  const read = await eventually(() => org2.evaluateOn('peer0.org2.example.com', TEST_CHAINCODE, 'assets:ReadAsset', id));
+  const asset = JSON.parse(read) as { id: string; kind: string; owner: string; attributes: Record<string, unknown> };
+  expect(asset).toMatchObject({ id, kind: 'car', attributes: { colour: 'blue' } });
+  expect(asset.owner).toMatch(/^Org1MSP/);
+});
+
+test('bad chaincode arguments are refused with a stable code and write nothing', async () => {
+  const contract = org1.contract(TEST_CHAINCODE, 'assets');
+  await expect(contract.submitTransaction('CreateAsset', 'bad id with spaces', 'car', '{}')).rejects.toThrow(/INVALID_ARGUMENT/);
+  await expect(contract.evaluateTransaction('ReadAsset', 'no-such-asset')).rejects.toThrow(/ASSET_NOT_FOUND/);
+});
+
+test('a transaction still commits with one peer and one orderer down', async () => {
+  await network.stopNode('peer1.org1.example.com');
+  await network.stopNode('orderer0.example.com');
+  try {
+    const id = uniqueId('degraded');
+    await org1.contract(TEST_CHAINCODE, 'assets').submitTransaction('CreateAsset', id, 'boat', '{}');
+    const exists = await eventually(async () => {
+      const answer = await org2.evaluateOn('peer0.org2.example.com', TEST_CHAINCODE, 'assets:AssetExists', id);
+      if (answer !== 'true') throw new Error(`AssetExists said ${answer}`);
+      return answer;
+    });
+    expect(exists).toBe('true');
+  } finally {
+    await network.startNode('orderer0.example.com');
+    await network.startNode('peer1.org1.example.com');
+  }
+  expect(network.isUp()).toBe(true);
+});
+
+test('the chaincode upgrades to a new version and sequence, and answers', async () => {
+  const before = (await deployer.list(TEST_CHANNEL)).find((c) => c.name === TEST_CHAINCODE);
+  const upgraded = await deployer.upgrade({ channel: TEST_CHANNEL, name: TEST_CHAINCODE });
+  expect(upgraded.sequence).toBe((before?.sequence ?? 0) + 1);
+  expect(upgraded.version).not.toBe(before?.version);
+  const id = uniqueId('upgraded');
+  await org2.contract(TEST_CHAINCODE, 'assets').submitTransaction('CreateAsset', id, 'plane', '{}');
+  const read = JSON.parse(await eventually(() => org1.evaluateOn('peer0.org1.example.com', TEST_CHAINCODE, 'assets:ReadAsset', id))) as { owner: string };
+  expect(read.owner).toMatch(/^Org2MSP/);
+  const listings = await deployer.list(TEST_CHANNEL);
+  expect(listings).toEqual([expect.objectContaining({ name: TEST_CHAINCODE, version: upgraded.version, sequence: upgraded.sequence })]);
+});
+
+async function eventually<T>(fn: () => Promise<T>, timeoutMs = 20_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      return await fn();
+    } catch (error) {
+      if (Date.now() > deadline) throw error;
+      await new Promise((r) => setTimeout(r, 300));
+    }
+  }
+}
