@@ -6,6 +6,8 @@ import { testDeployer, testNetwork, TEST_CHAINCODE, TEST_CHANNEL } from './testN
  * crossing organisations, commits surviving a peer and an orderer going down, and an upgrade.
  * The tests run in order and share the network.
  */
+jest.setTimeout(180_000);
+
 const network = testNetwork();
 const deployer = testDeployer(network);
 let org1: TestClient;
