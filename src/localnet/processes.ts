@@ -76,8 +76,10 @@ export function isAlive(record: ProcessRecord): boolean {
     return false;
   }
   try {
-    const cmdline = readFileSync(`/proc/${record.pid}/cmdline`, 'utf8');
-    return cmdline.split('\0').includes(record.command) || cmdline.includes(path.basename(record.command));
+    const argv = readFileSync(`/proc/${record.pid}/cmdline`, 'utf8').split('\0');
+    const program = argv[0] ?? '';
+    const sameProgram = program === record.command || path.basename(program) === path.basename(record.command);
+    return sameProgram && record.args.every((arg) => argv.includes(arg));
   } catch {
     // No /proc (not Linux): fall back to the signal check above.
     return true;
