@@ -1,6 +1,6 @@
 import { createServer, type Server } from 'node:net';
 
-import { LocalnetErrorCode } from './errors';
+import { LocalnetErrorCode, type LocalnetError } from './errors';
 import { assertPortsFree, isPortFree } from './ports';
 
 describe('port checks before a node starts', () => {
@@ -21,10 +21,12 @@ describe('port checks before a node starts', () => {
   });
 
   it('name the port, its purpose and what holds it', async () => {
-    await expect(assertPortsFree([{ port, purpose: 'peer0 gRPC' }])).rejects.toMatchObject({
-      code: LocalnetErrorCode.PORT_IN_USE,
-      message: expect.stringMatching(new RegExp(`port ${port} \\(peer0 gRPC\\) is already in use by node \\(pid ${process.pid}\\)`)),
-      hint: expect.stringContaining('FABRIC_PORT_BASE'),
-    });
+    const failure = await assertPortsFree([{ port, purpose: 'peer0 gRPC' }]).then(
+      () => undefined,
+      (error: unknown) => error as LocalnetError,
+    );
+    expect(failure?.code).toBe(LocalnetErrorCode.PORT_IN_USE);
+    expect(failure?.message).toMatch(new RegExp(`port ${port} \\(peer0 gRPC\\) is already in use by node \\(pid ${process.pid}\\)`));
+    expect(failure?.hint).toContain('FABRIC_PORT_BASE');
   });
 });
