@@ -12,9 +12,11 @@ export function statusTable(statuses: readonly NodeStatus[], channels: readonly 
     s.address,
     s.pid === undefined ? '-' : String(s.pid),
     s.healthy ? 'healthy' : s.detail,
+    s.memoryKiB === undefined ? '-' : `${Math.round(s.memoryKiB / 1024)} MiB`,
     ...channels.map((c) => (s.kind === 'ca' ? '' : String(s.heights[c] ?? '-'))),
   ]);
-  return table([['NODE', 'KIND', 'MSP', 'ADDRESS', 'PID', 'HEALTH', ...channels.map((c) => `HEIGHT(${c})`)], ...rows]);
+  const total = statuses.reduce((sum, s) => sum + (s.memoryKiB ?? 0), 0);
+  return `${table([['NODE', 'KIND', 'MSP', 'ADDRESS', 'PID', 'HEALTH', 'MEMORY', ...channels.map((c) => `HEIGHT(${c})`)], ...rows])}\nmemory of the Fabric nodes: ${Math.round(total / 1024)} MiB resident`;
 }
 
 export async function printStatus(network: LocalNetwork): Promise<void> {

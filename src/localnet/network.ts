@@ -10,7 +10,7 @@ import { ensureFabricBinaries, type FabricBinaries } from './fabricBinaries';
 import { checkHealth, waitForHealthy } from './health';
 import { ordererEnv, ordererFlags, peerAdminEnv, peerEnv, writePeerCoreYaml } from './nodeConfig';
 import { assertPortsFree } from './ports';
-import { readLogTail, runningRecord, startProcess, stopProcess, killProcess } from './processes';
+import { killProcess, readLogTail, residentKiB, runningRecord, startProcess, stopProcess } from './processes';
 import {
   allNodes,
   listeningPorts,
@@ -35,6 +35,7 @@ export interface NodeStatus {
   readonly pid: number | undefined;
   readonly healthy: boolean;
   readonly detail: string;
+  readonly memoryKiB: number | undefined;
   /** Ledger height per channel (peers and orderers). */
   readonly heights: Readonly<Record<string, number | undefined>>;
 }
@@ -241,7 +242,7 @@ export function createLocalNetwork(deps: { topology: Topology; binaries?: Fabric
           const out = await peerCli(node, ['channel', 'getinfo', '-c', channel], `read the height of ${node.name}`);
           heights[channel] = (JSON.parse(out.slice(out.indexOf('{'))) as { height: number }).height;
         } else if (node.kind === 'orderer') {
-          const out = await osnadmin(node, ['channel', 'info', '--channelID', channel], `read the height of ${node.name}`);
+          const out = await osnadmin(node, ['channel', 'list', '--channelID', channel], `read the height of ${node.name}`);
           heights[channel] = (JSON.parse(out.slice(out.indexOf('{'))) as { height: number }).height;
         }
       } catch {
@@ -290,6 +291,7 @@ export function createLocalNetwork(deps: { topology: Topology; binaries?: Fabric
           pid: record?.pid,
           healthy: health.ok,
           detail: health.ok ? 'healthy' : health.detail,
+          memoryKiB: record ? residentKiB(record.pid) : undefined,
           heights: record && health.ok ? await heightsOf(node) : {},
         });
       }

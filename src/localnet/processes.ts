@@ -132,3 +132,13 @@ export async function readLogTail(logFile: string, lines = 20): Promise<string> 
   const text = await readFile(logFile, 'utf8');
   return text.trimEnd().split('\n').slice(-lines).join('\n');
 }
+
+/** Resident memory of a process in KiB (Linux), for `network status`. */
+export function residentKiB(pid: number): number | undefined {
+  try {
+    const match = /VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return match?.[1] ? Number(match[1]) : undefined;
+  } catch {
+    return undefined;
+  }
+}
