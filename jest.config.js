@@ -16,7 +16,7 @@ module.exports = {
       testEnvironment: 'node',
       roots: ['<rootDir>/chaincode/src'],
       testMatch: ['**/*.test.ts'],
-      transform: { '^.+\\.ts$': ['ts-jest', { tsconfig: '<rootDir>/chaincode/tsconfig.json' }] },
+      transform: { '^.+\\.ts$': ['ts-jest', { tsconfig: '<rootDir>/chaincode/src/__tests__/tsconfig.json' }] },
     },
     {
       displayName: 'fabric',

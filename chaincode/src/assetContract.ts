@@ -1,102 +1,151 @@
-import { Context, Contract, Info, Returns, Transaction } from 'fabric-contract-api';
+import { Context, Info, Returns, Transaction } from 'fabric-contract-api';
 
-import { ChaincodeError, ChaincodeErrorCode } from './errors';
-import { callerAccount, isAdmin } from './identity';
-import { assetKey, emit, readJson, txTime, writeJson } from './state';
-import { checkAccount, checkAttributes, checkId } from './validate';
+import { type JsonObject, canonicalJson, isRecord } from './canonicalJson';
+import { CodedContract } from './codedContract';
+import { ChaincodeError, invalidArgument } from './errors';
+import { isAdmin, ownerOf } from './identity';
+import { assetKey, emitEvent, readRecord, writeRecord } from './state';
+import { txTimestampIso } from './txTime';
+import { parseAttributes, requireId, requireOwner } from './validate';
 
+/** An asset as stored under `asset:<id>`, returned by the functions and carried by the events. */
 export interface Asset {
   readonly id: string;
   readonly kind: string;
+  /** `<MSP ID>/<enrollment ID>` of the current owner. */
   readonly owner: string;
-  readonly attributes: Record<string, unknown>;
-  /** Starts at 1 and goes up with every change, so clients can tell versions apart. */
+  readonly attributes: JsonObject;
+  /** 1 on creation, +1 on every update or transfer: lets clients and indexers order versions. */
   readonly version: number;
+  /** Owner string of the identity that created the asset; survives transfers. */
   readonly createdBy: string;
+  /** Timestamp (ISO-8601) of the transaction that last wrote the asset. */
   readonly updatedAt: string;
 }
 
+export const ASSET_EVENTS = {
+  created: 'AssetCreated',
+  updated: 'AssetUpdated',
+  transferred: 'AssetTransferred',
+  deleted: 'AssetDeleted',
+} as const;
+
+type AssetEvent = (typeof ASSET_EVENTS)[keyof typeof ASSET_EVENTS];
+
+/**
+ * Assets owned by enrolled identities. Anyone with a valid identity may create one and becomes its
+ * owner; only the owner or an identity with role=admin may update, transfer or delete it; anyone
+ * may read.
+ */
 @Info({ title: 'assets', description: 'Assets owned by enrolled identities' })
-export class AssetContract extends Contract {
+export class AssetContract extends CodedContract {
   constructor() {
     super('assets');
   }
 
+  /** Creates asset `id` owned by the caller. Returns the asset JSON. */
   @Transaction()
   @Returns('string')
   async CreateAsset(ctx: Context, id: string, kind: string, attributesJson: string): Promise<string> {
-    checkId(id);
-    checkId(kind, 'kind');
-    const attributes = checkAttributes(attributesJson);
-    if (await readJson<Asset>(ctx.stub, assetKey(id))) {
-      throw new ChaincodeError(ChaincodeErrorCode.ASSET_EXISTS, `asset ${id} already exists`);
-    }
-    const owner = callerAccount(ctx);
-    const asset: Asset = { id, kind, owner, attributes, version: 1, createdBy: owner, updatedAt: txTime(ctx.stub) };
-    await writeJson(ctx.stub, assetKey(id), asset);
-    emit(ctx.stub, 'AssetCreated', asset);
-    return JSON.stringify(asset);
+    requireId('id', id);
+    requireId('kind', kind);
+    const attributes = parseAttributes('attributesJson', attributesJson);
+    const owner = ownerOf(ctx.clientIdentity);
+    if ((await findAsset(ctx, id)) !== undefined) throw new ChaincodeError('ASSET_EXISTS', `asset ${id} already exists`);
+    const asset: Asset = { id, kind, owner, attributes, version: 1, createdBy: owner, updatedAt: txTimestampIso(ctx.stub) };
+    return save(ctx, asset, ASSET_EVENTS.created);
   }
 
+  /** Replaces the attributes of asset `id` (no merge). Returns the new asset JSON. */
   @Transaction()
   @Returns('string')
   async UpdateAsset(ctx: Context, id: string, attributesJson: string): Promise<string> {
-    checkId(id);
-    const attributes = checkAttributes(attributesJson);
-    const current = await this.modifiable(ctx, id);
-    const asset: Asset = { ...current, attributes, version: current.version + 1, updatedAt: txTime(ctx.stub) };
-    await writeJson(ctx.stub, assetKey(id), asset);
-    emit(ctx.stub, 'AssetUpdated', asset);
-    return JSON.stringify(asset);
+    requireId('id', id);
+    const attributes = parseAttributes('attributesJson', attributesJson);
+    const current = await loadAsset(ctx, id);
+    assertMayChange(ctx, current, 'update');
+    return save(ctx, { ...current, attributes, version: current.version + 1, updatedAt: txTimestampIso(ctx.stub) }, ASSET_EVENTS.updated);
   }
 
+  /** Gives asset `id` to `newOwner` (`<MSP ID>/<enrollment ID>`). Returns the new asset JSON. */
   @Transaction()
   @Returns('string')
   async TransferAsset(ctx: Context, id: string, newOwner: string): Promise<string> {
-    checkId(id);
-    checkAccount(newOwner, 'newOwner');
-    const current = await this.modifiable(ctx, id);
-    const asset: Asset = { ...current, owner: newOwner, version: current.version + 1, updatedAt: txTime(ctx.stub) };
-    await writeJson(ctx.stub, assetKey(id), asset);
-    emit(ctx.stub, 'AssetTransferred', { ...asset, previousOwner: current.owner });
-    return JSON.stringify(asset);
+    requireId('id', id);
+    requireOwner('newOwner', newOwner);
+    const current = await loadAsset(ctx, id);
+    assertMayChange(ctx, current, 'transfer');
+    if (current.owner === newOwner) throw invalidArgument(`asset ${id} is already owned by ${newOwner}`);
+    return save(ctx, { ...current, owner: newOwner, version: current.version + 1, updatedAt: txTimestampIso(ctx.stub) }, ASSET_EVENTS.transferred);
   }
 
+  /** Removes asset `id`. Returns the asset JSON as it was. */
   @Transaction()
-  async DeleteAsset(ctx: Context, id: string): Promise<void> {
-    checkId(id);
-    const current = await this.modifiable(ctx, id);
+  @Returns('string')
+  async DeleteAsset(ctx: Context, id: string): Promise<string> {
+    requireId('id', id);
+    const current = await loadAsset(ctx, id);
+    assertMayChange(ctx, current, 'delete');
     await ctx.stub.deleteState(assetKey(id));
-    emit(ctx.stub, 'AssetDeleted', current);
+    emitEvent(ctx.stub, ASSET_EVENTS.deleted, current);
+    return canonicalJson(current);
   }
 
+  /** The asset JSON. */
   @Transaction(false)
   @Returns('string')
   async ReadAsset(ctx: Context, id: string): Promise<string> {
-    checkId(id);
-    return JSON.stringify(await this.existing(ctx, id));
+    requireId('id', id);
+    return canonicalJson(await loadAsset(ctx, id));
   }
 
+  /** 'true' or 'false'. */
   @Transaction(false)
-  @Returns('boolean')
-  async AssetExists(ctx: Context, id: string): Promise<boolean> {
-    checkId(id);
-    return (await readJson<Asset>(ctx.stub, assetKey(id))) !== undefined;
+  @Returns('string')
+  async AssetExists(ctx: Context, id: string): Promise<string> {
+    requireId('id', id);
+    return (await findAsset(ctx, id)) === undefined ? 'false' : 'true';
   }
+}
 
-  private async existing(ctx: Context, id: string): Promise<Asset> {
-    const asset = await readJson<Asset>(ctx.stub, assetKey(id));
-    if (!asset) throw new ChaincodeError(ChaincodeErrorCode.ASSET_NOT_FOUND, `asset ${id} does not exist`);
-    return asset;
-  }
+async function findAsset(ctx: Context, id: string): Promise<Asset | undefined> {
+  const key = assetKey(id);
+  const record = await readRecord(ctx.stub, key);
+  if (record === undefined) return undefined;
+  if (!isAsset(record)) throw new ChaincodeError('INTERNAL', `state under ${key} is not an asset`);
+  return record;
+}
 
-  /** The asset, if the caller may change it: its owner, or an identity with role=admin. */
-  private async modifiable(ctx: Context, id: string): Promise<Asset> {
-    const asset = await this.existing(ctx, id);
-    const caller = callerAccount(ctx);
-    if (asset.owner !== caller && !isAdmin(ctx)) {
-      throw new ChaincodeError(ChaincodeErrorCode.FORBIDDEN, `${caller} may not change asset ${id} owned by ${asset.owner}`);
-    }
-    return asset;
+async function loadAsset(ctx: Context, id: string): Promise<Asset> {
+  const asset = await findAsset(ctx, id);
+  if (asset === undefined) throw new ChaincodeError('ASSET_NOT_FOUND', `asset ${id} does not exist`);
+  return asset;
+}
+
+function assertMayChange(ctx: Context, asset: Asset, action: string): void {
+  // Admins first: an admin whose certificate maps to no owner string may still act.
+  if (isAdmin(ctx.clientIdentity)) return;
+  const caller = ownerOf(ctx.clientIdentity);
+  if (caller !== asset.owner) {
+    throw new ChaincodeError('FORBIDDEN', `${caller} may not ${action} asset ${asset.id}: only its owner ${asset.owner} or an identity with role=admin may`);
   }
+}
+
+async function save(ctx: Context, asset: Asset, event: AssetEvent): Promise<string> {
+  await writeRecord(ctx.stub, assetKey(asset.id), asset);
+  emitEvent(ctx.stub, event, asset);
+  return canonicalJson(asset);
+}
+
+function isAsset(value: unknown): value is Asset {
+  return (
+    isRecord(value) &&
+    typeof value.id === 'string' &&
+    typeof value.kind === 'string' &&
+    typeof value.owner === 'string' &&
+    isRecord(value.attributes) &&
+    Number.isSafeInteger(value.version) &&
+    typeof value.createdBy === 'string' &&
+    typeof value.updatedAt === 'string'
+  );
 }

@@ -1,44 +1,47 @@
-import type { ChaincodeStub } from 'fabric-shim';
+import type { Context } from 'fabric-contract-api';
+
+import { encodeJson } from './canonicalJson';
+import { ChaincodeError } from './errors';
 
 /**
- * World-state access with deterministic JSON: every endorser must produce the same bytes, so
- * object keys are written sorted at every depth.
+ * World-state layout. Plain string keys with a type prefix, so an indexer that only sees write
+ * sets can tell records apart by key alone (no composite keys, no \u0000 separators):
  *
- * Key layout (so that an indexer reading write sets can tell records apart by key alone):
- *   asset:<id>          an asset (JSON)
- *   balance:<account>   a token balance (JSON {account, balance}); account is <MSP ID>/<enrollment ID>
+ *   asset:<id>          one asset (JSON)
+ *   balance:<account>   one token balance (JSON {account, balance}); account is <MSP ID>/<enrollment ID>
+ *
+ * The type is everything before the first ':'; ids and accounts may contain ':' themselves.
  */
-export const assetKey = (id: string): string => `asset:${id}`;
-export const balanceKey = (account: string): string => `balance:${account}`;
+export const ASSET_KEY_PREFIX = 'asset:';
+export const BALANCE_KEY_PREFIX = 'balance:';
 
-export function sortKeys(value: unknown): unknown {
-  if (Array.isArray(value)) return value.map(sortKeys);
-  if (value !== null && typeof value === 'object') {
-    const source = value as Record<string, unknown>;
-    return Object.fromEntries(Object.keys(source).sort().map((k) => [k, sortKeys(source[k])]));
-  }
-  return value;
+type Stub = Context['stub'];
+
+export function assetKey(id: string): string {
+  return `${ASSET_KEY_PREFIX}${id}`;
 }
 
-export function toJson(value: unknown): string {
-  return JSON.stringify(sortKeys(value));
+export function balanceKey(account: string): string {
+  return `${BALANCE_KEY_PREFIX}${account}`;
 }
 
-export async function readJson<T>(stub: ChaincodeStub, key: string): Promise<T | undefined> {
+/** The parsed JSON record under key, or undefined when nothing is stored there. */
+export async function readRecord(stub: Pick<Stub, 'getState'>, key: string): Promise<unknown> {
   const bytes = await stub.getState(key);
+  // The peer answers an empty value for a missing key.
   if (bytes.length === 0) return undefined;
-  return JSON.parse(Buffer.from(bytes).toString('utf8')) as T;
+  try {
+    return JSON.parse(Buffer.from(bytes).toString('utf8'));
+  } catch {
+    throw new ChaincodeError('INTERNAL', `state under ${key} is not JSON`);
+  }
 }
 
-export async function writeJson(stub: ChaincodeStub, key: string, value: unknown): Promise<void> {
-  await stub.putState(key, Buffer.from(toJson(value), 'utf8'));
+export async function writeRecord(stub: Pick<Stub, 'putState'>, key: string, value: unknown): Promise<void> {
+  await stub.putState(key, encodeJson(value));
 }
 
-export function emit(stub: ChaincodeStub, name: string, payload: unknown): void {
-  stub.setEvent(name, Buffer.from(toJson(payload), 'utf8'));
-}
-
-/** The transaction's timestamp (the same on every endorser), never the wall clock. */
-export function txTime(stub: ChaincodeStub): string {
-  return stub.getDateTimestamp().toISOString();
+/** Fabric keeps one event per transaction, so each transaction function emits exactly one. */
+export function emitEvent(stub: Pick<Stub, 'setEvent'>, name: string, payload: unknown): void {
+  stub.setEvent(name, encodeJson(payload));
 }

@@ -1,5 +1,5 @@
 import { connectClient, type TestClient } from './ledgerClient';
-import { testDeployer, testNetwork, TEST_CHAINCODE, TEST_CHANNEL } from './testNetwork';
+import { SECOND_CHANNEL, testDeployer, testNetwork, TEST_CHAINCODE, TEST_CHANNEL } from './testNetwork';
 
 /**
  * Against the real network that globalSetup started: the chaincode deployed as a service, writes
@@ -25,12 +25,15 @@ afterAll(() => {
 
 const uniqueId = (prefix: string): string => `${prefix}-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 6)}`;
 
-test('every node is up and healthy, and peers agree on the height of the channel', async () => {
+test('every node is up and healthy, and every orderer and peer has joined both channels', async () => {
   const statuses = await network.status();
   expect(statuses).toHaveLength(10);
   for (const s of statuses) expect({ node: s.name, healthy: s.healthy }).toEqual({ node: s.name, healthy: true });
-  const heights = new Set(statuses.filter((s) => s.kind !== 'ca').map((s) => s.heights[TEST_CHANNEL]));
-  expect(heights.size).toBeLessThanOrEqual(2); // an orderer may be one block ahead of a peer for a moment
+  for (const s of statuses.filter((n) => n.kind !== 'ca')) {
+    for (const channel of [TEST_CHANNEL, SECOND_CHANNEL]) {
+      expect({ node: s.name, channel, height: s.heights[channel] }).toEqual({ node: s.name, channel, height: expect.any(Number) as number });
+    }
+  }
 });
 
 test('deploying the same version again changes nothing', async () => {
@@ -74,6 +77,21 @@ test('a transaction still commits with one peer and one orderer down', async () 
     await network.startNode('orderer0.example.com');
     await network.startNode('peer1.org1.example.com');
   }
+  expect(network.isUp()).toBe(true);
+});
+
+test('a second `up` keeps what runs and restarts only what is down', async () => {
+  const before = new Map((await network.status()).map((s) => [s.name, s.pid]));
+  await network.stopNode('peer1.org2.example.com', { kill: true });
+  expect(network.isUp()).toBe(false);
+  const steps: string[] = [];
+  await network.up((message) => steps.push(message));
+  const after = new Map((await network.status()).map((s) => [s.name, s.pid]));
+  for (const [name, pid] of before) {
+    if (name === 'peer1.org2.example.com') expect(after.get(name)).not.toBe(pid);
+    else expect({ name, pid: after.get(name) }).toEqual({ name, pid });
+  }
+  expect(steps.filter((m) => m.includes(' started '))).toEqual([expect.stringMatching(/^peer1\.org2\.example\.com started \(pid \d+\)$/)]);
   expect(network.isUp()).toBe(true);
 });
 

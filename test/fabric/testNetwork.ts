@@ -10,11 +10,13 @@ import { createChaincodeDeployer, createLocalNetwork, createTopology, type Local
 export const TEST_PORT_BASE = Number(process.env.TEST_FABRIC_PORT_BASE ?? 29000);
 export const TEST_STATE_DIR = path.resolve(__dirname, '..', '..', '.fabric-test');
 export const TEST_CHANNEL = 'mychannel';
+/** A second channel, as the sync worker will index more than one. */
+export const SECOND_CHANNEL = 'second';
 export const TEST_CHAINCODE = 'sample';
 
 export function testNetwork(): LocalNetwork {
   return createLocalNetwork({
-    topology: createTopology({ stateDir: TEST_STATE_DIR, portBase: TEST_PORT_BASE, channels: [TEST_CHANNEL] }),
+    topology: createTopology({ stateDir: TEST_STATE_DIR, portBase: TEST_PORT_BASE, channels: [TEST_CHANNEL, SECOND_CHANNEL] }),
   });
 }
 
