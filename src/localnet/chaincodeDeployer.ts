@@ -218,12 +218,13 @@ export function createChaincodeDeployer(deps: { network: LocalNetwork }): Chainc
       const out = await network.peerCli(firstPeers[0] ?? anyPeer(), ['lifecycle', 'chaincode', 'checkcommitreadiness', ...definition, '-O', 'json'], 'check commit readiness');
       return (JSON.parse(out.slice(out.indexOf('{'))) as { approvals: Record<string, boolean> }).approvals;
     };
-    const approvals = await step('check commit readiness', readiness);
     for (const peer of firstPeers) {
       const mspId = peer.org === 'org1' ? 'Org1MSP' : 'Org2MSP';
-      if (approvals[mspId]) continue;
       await step(`approve for ${mspId} on ${peer.name}`, () =>
-        network.peerCli(peer, ['lifecycle', 'chaincode', 'approveformyorg', ...definition, '--package-id', record.packageId, ...network.liveOrdererFlags()], `approve for ${mspId}`),
+        untilDone(
+          async () => (await readiness())[mspId] === true,
+          (orderer) => network.peerCli(peer, ['lifecycle', 'chaincode', 'approveformyorg', ...definition, '--package-id', record.packageId, ...orderer], `approve for ${mspId}`),
+        ),
       );
       report(`approved for ${mspId}`);
     }
@@ -237,9 +238,36 @@ export function createChaincodeDeployer(deps: { network: LocalNetwork }): Chainc
     });
     const endorsers = firstPeers.flatMap((p) => ['--peerAddresses', `${topology.host}:${p.port}`, '--tlsRootCertFiles', path.join(p.home, 'tls', 'ca.crt')]);
     await step('commit', () =>
-      network.peerCli(firstPeers[0] ?? anyPeer(), ['lifecycle', 'chaincode', 'commit', ...definition, ...endorsers, ...network.liveOrdererFlags()], 'commit the definition'),
+      untilDone(
+        async () => (await committed(record.channel, record.name))?.sequence === sequence,
+        (orderer) => network.peerCli(firstPeers[0] ?? anyPeer(), ['lifecycle', 'chaincode', 'commit', ...definition, ...endorsers, ...orderer], 'commit the definition'),
+      ),
     );
     report(`committed ${record.name} ${record.version} (sequence ${sequence}) on ${record.channel}`);
+  };
+
+  /**
+   * Does an ordering step until its effect is visible. A just-restarted orderer may have no Raft
+   * leader yet, so each attempt goes to the next running orderer; checking the effect first keeps
+   * a retried approve or commit from being sent twice.
+   */
+  const untilDone = async (isDone: () => Promise<boolean>, act: (ordererFlags: string[]) => Promise<unknown>): Promise<void> => {
+    const deadline = Date.now() + 60_000;
+    let lastError: unknown;
+    for (let attempt = 0; Date.now() < deadline; attempt++) {
+      if (await isDone()) return;
+      const orderers = network.liveOrdererFlags();
+      try {
+        await act(orderers[attempt % orderers.length] ?? []);
+        lastError = undefined;
+      } catch (error) {
+        lastError = error;
+      }
+      // The effect shows once the block is committed on the peer we ask.
+      for (let i = 0; i < 10 && !(await isDone()); i++) await sleep(300);
+    }
+    if (await isDone()) return;
+    throw lastError ?? new Error('the change did not show on the ledger within 60 s');
   };
 
   /** Invokable means: every running peer answers a read through the new chaincode server. */

@@ -57,8 +57,8 @@ export interface LocalNetwork {
   channelDir(channel: string): string;
   /** Runs the `peer` CLI as the admin of the peer's organisation against that peer. */
   peerCli(peer: PeerNode, args: string[], step: string): Promise<string>;
-  /** CLI flags that reach an orderer that is running now (any one of the three). */
-  liveOrdererFlags(): string[];
+  /** CLI flags for each orderer that is running now, in topology order. */
+  liveOrdererFlags(): string[][];
 }
 
 const HEALTH_TIMEOUT_MS = 60_000;
@@ -307,11 +307,11 @@ export function createLocalNetwork(deps: { topology: Topology; binaries?: Fabric
     },
     peerCli,
     liveOrdererFlags() {
-      const orderer = topology.orderers.find((o) => runningRecord(pidFile(o)));
-      if (!orderer) {
+      const live = topology.orderers.filter((o) => runningRecord(pidFile(o)));
+      if (live.length === 0) {
         throw new LocalnetError(LocalnetErrorCode.NETWORK_NOT_UP, 'no orderer is running', 'Run `npm run network -- up` first.');
       }
-      return ordererFlags(topology, orderer);
+      return live.map((o) => ordererFlags(topology, o));
     },
   };
 }

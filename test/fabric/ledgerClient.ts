@@ -29,14 +29,16 @@ async function identityOf(network: LocalNetwork, org: PeerOrgName, user: string)
   };
 }
 
-function singlePeerQueries(peerName: string): QueryHandlerFactory {
+function singlePeerQueries(peerName: string, peerAddress: string): QueryHandlerFactory {
   return (network) => {
     const handler: QueryHandler = {
       async evaluate(query) {
-        const peer = network.getChannel().getEndorsers().find((e) => e.name === peerName);
-        if (!peer) throw new Error(`${peerName} is not known to the channel`);
+        // Discovered peers are named by their endpoint (localhost:port with asLocalhost).
+        const endorsers = network.getChannel().getEndorsers();
+        const peer = endorsers.find((e) => e.name === peerName || e.name === peerAddress);
+        if (!peer) throw new Error(`${peerName} is not known to the channel (known: ${endorsers.map((e) => e.name).join(', ')})`);
         const results = await query.evaluate([peer]);
-        const result = results[peerName];
+        const result = results[peer.name];
         if (!result) throw new Error(`no answer from ${peerName}`);
         if (result instanceof Error) throw result;
         if (!result.isEndorsed) throw new Error(result.message);
@@ -58,6 +60,11 @@ export async function connectClient(
   const id = await identityOf(network, org, user);
   const identity: X509Identity = { credentials: { certificate: id.certificate, privateKey: id.privateKey }, mspId: id.mspId, type: 'X.509' };
   await wallet.put(user, identity);
+  const addressOf = (peerName: string): string => {
+    const peer = network.topology.peers.find((p) => p.name === peerName);
+    if (!peer) throw new Error(`no peer named ${peerName}`);
+    return `${network.topology.host}:${peer.port}`;
+  };
   const open = async (queryPeer?: string): Promise<Gateway> => {
     const gateway = new Gateway();
     await gateway.connect(profile, {
@@ -65,7 +72,7 @@ export async function connectClient(
       identity: user,
       discovery: { enabled: true, asLocalhost: true },
       eventHandlerOptions: { commitTimeout: 60, endorseTimeout: 30 },
-      queryHandlerOptions: queryPeer ? { strategy: singlePeerQueries(queryPeer) } : undefined,
+      ...(queryPeer ? { queryHandlerOptions: { strategy: singlePeerQueries(queryPeer, addressOf(queryPeer)) } } : {}),
     });
     return gateway;
   };

@@ -19,8 +19,9 @@ beforeAll(async () => {
 });
 
 afterAll(() => {
-  org1.close();
-  org2.close();
+  // Undefined when beforeAll failed; the failure is reported there.
+  (org1 as TestClient | undefined)?.close();
+  (org2 as TestClient | undefined)?.close();
 });
 
 const uniqueId = (prefix: string): string => `${prefix}-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 6)}`;
@@ -58,7 +59,10 @@ test('an asset created through Org1 is read from a peer of Org2', async () => {
 test('bad chaincode arguments are refused with a stable code and write nothing', async () => {
   const contract = org1.contract(TEST_CHAINCODE, 'assets');
   await expect(contract.submitTransaction('CreateAsset', 'bad id with spaces', 'car', '{}')).rejects.toThrow(/INVALID_ARGUMENT/);
-  await expect(contract.evaluateTransaction('ReadAsset', 'no-such-asset')).rejects.toThrow(/ASSET_NOT_FOUND/);
+  const id = uniqueId('refused');
+  await expect(contract.submitTransaction('CreateAsset', id, 'car', '[1, 2]')).rejects.toThrow(/INVALID_ARGUMENT/);
+  expect((await contract.evaluateTransaction('AssetExists', id)).toString()).toBe('false');
+  await expect(contract.evaluateTransaction('ReadAsset', id)).rejects.toThrow(/ASSET_NOT_FOUND/);
 });
 
 test('a transaction still commits with one peer and one orderer down', async () => {
