@@ -267,7 +267,8 @@ export function createChaincodeDeployer(deps: { network: LocalNetwork }): Chainc
       for (let i = 0; i < 10 && !(await isDone()); i++) await sleep(300);
     }
     if (await isDone()) return;
-    throw lastError ?? new Error('the change did not show on the ledger within 60 s');
+    if (lastError instanceof Error) throw lastError;
+    throw new Error('the change did not show on the ledger within 60 s');
   };
 
   /** Invokable means: every running peer answers a read through the new chaincode server. */
