@@ -1,7 +1,7 @@
 import { Command } from 'commander';
 
 import { createChaincodeDeployer, localnetFromEnv, type LocalNetwork, type NodeStatus } from '../localnet';
-import { reportFailure, runWithProgress, table } from './output';
+import { HALF_STARTED_HINT, reportFailure, runWithProgress, table } from './output';
 
 /** `npm run network -- up|down|status|reset`: the local Fabric network, run as plain processes. */
 export function statusTable(statuses: readonly NodeStatus[], channels: readonly string[]): string {
@@ -36,10 +36,15 @@ async function main(argv: string[]): Promise<void> {
   program.command('up').description('build Fabric if needed, start CAs, orderers and peers, create and join the channel(s); idempotent').action(async () => {
     const network = localnetFromEnv();
     const deployer = createChaincodeDeployer({ network });
-    await runWithProgress([
-      ...network.upTasks(),
-      { title: 'Chaincode servers (those deployed before)', run: (report) => deployer.ensureServers(report) },
-    ]);
+    try {
+      await runWithProgress([
+        ...network.upTasks(),
+        { title: 'Chaincode servers (those deployed before)', run: (report) => deployer.ensureServers(report) },
+      ]);
+    } catch (error) {
+      process.exitCode = reportFailure(error, HALF_STARTED_HINT);
+      return;
+    }
     await printStatus(network);
   });
   program.command('down').description('stop every process the network started (by pid file), keep the state').action(async () => {

@@ -23,14 +23,20 @@ export async function runWithProgress(tasks: readonly Task[]): Promise<void> {
   await list.run();
 }
 
+/** What to do after a failed `up` or `start`, when the error itself has no better advice. */
+export const HALF_STARTED_HINT =
+  'The network may be half started: fix the cause, then run `npm run network -- up` (or `npm start`) again to resume, or `npm run network -- reset` to start over.';
+
 /** Prints a failure as the operator needs it: the message, and what to do about it. */
-export function reportFailure(error: unknown): number {
+export function reportFailure(error: unknown, fallbackHint?: string): number {
   if (error instanceof LocalnetError) {
     console.error(`\nError [${error.code}]: ${error.message}`);
-    if (error.hint) console.error(`Hint: ${error.hint}`);
+    const hint = error.hint ?? fallbackHint;
+    if (hint) console.error(`Hint: ${hint}`);
     return 1;
   }
   console.error(error instanceof Error ? (error.stack ?? error.message) : String(error));
+  if (fallbackHint) console.error(`Hint: ${fallbackHint}`);
   return 1;
 }
 

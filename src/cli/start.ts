@@ -2,7 +2,7 @@ import path from 'node:path';
 
 import { createChaincodeDeployer, localnetFromEnv, type DeployResult } from '../localnet';
 import { printStatus } from './network';
-import { reportFailure, runWithProgress } from './output';
+import { HALF_STARTED_HINT, reportFailure, runWithProgress } from './output';
 
 /**
  * `npm start`: everything on one machine. Today that is the local Fabric network with the sample
@@ -33,5 +33,5 @@ async function main(): Promise<void> {
 }
 
 main().catch((error: unknown) => {
-  process.exitCode = reportFailure(error);
+  process.exitCode = reportFailure(error, HALF_STARTED_HINT);
 });
