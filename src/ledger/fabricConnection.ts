@@ -1,0 +1,52 @@
+import { readFile } from 'node:fs/promises';
+
+import * as fabricCommon from 'fabric-common';
+import { Gateway, Wallets, type X509Identity } from 'fabric-network';
+
+import type { DecodedBlock } from './blockDecoder';
+
+/**
+ * How to reach the ledger as one identity: a common connection profile, the identity's
+ * certificate and key, and discovery settings. The key is read from disk when connecting and
+ * kept only in the SDK's in-memory wallet.
+ */
+export interface FabricConnectionSettings {
+  readonly connectionProfilePath: string;
+  readonly mspId: string;
+  readonly certificatePath: string;
+  readonly privateKeyPath: string;
+  /** Rewrite discovered addresses to localhost (a network on this machine). */
+  readonly asLocalhost: boolean;
+}
+
+export interface FabricConnection {
+  connect(): Promise<Gateway>;
+  decodeBlockBytes(bytes: Buffer): DecodedBlock;
+}
+
+const blockDecoder = (fabricCommon as unknown as { BlockDecoder: { decode(bytes: Buffer): unknown } }).BlockDecoder;
+
+export function createFabricConnection(settings: FabricConnectionSettings): FabricConnection {
+  return {
+    async connect() {
+      const [profileText, certificate, privateKey] = await Promise.all([
+        readFile(settings.connectionProfilePath, 'utf8'),
+        readFile(settings.certificatePath, 'utf8'),
+        readFile(settings.privateKeyPath, 'utf8'),
+      ]);
+      const wallet = await Wallets.newInMemoryWallet();
+      const identity: X509Identity = { credentials: { certificate, privateKey }, mspId: settings.mspId, type: 'X.509' };
+      await wallet.put('self', identity);
+      const gateway = new Gateway();
+      await gateway.connect(JSON.parse(profileText) as Record<string, unknown>, {
+        wallet,
+        identity: 'self',
+        discovery: { enabled: true, asLocalhost: settings.asLocalhost },
+      });
+      return gateway;
+    },
+    decodeBlockBytes(bytes) {
+      return blockDecoder.decode(bytes) as DecodedBlock;
+    },
+  };
+}

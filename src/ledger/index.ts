@@ -1,0 +1,10 @@
+export type { LedgerBlock, LedgerTransaction, LedgerRead, LedgerWrite, LedgerEvent, Identity } from './ledgerBlock';
+export { validationCodeName } from './ledgerBlock';
+export { blockHeaderHash } from './blockHash';
+export { decodeBlock } from './blockDecoder';
+export type { DecodedBlock } from './blockDecoder';
+export { createFabricBlockSource } from './fabricBlockSource';
+export type { BlockSource, BlockSubscription } from './fabricBlockSource';
+export { createFabricConnection } from './fabricConnection';
+export type { FabricConnection, FabricConnectionSettings } from './fabricConnection';
+export { createBlockQueue } from './blockQueue';
