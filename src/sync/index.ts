@@ -1,0 +1,12 @@
+export { createSyncWorker, lockKey } from './syncWorker';
+export type { SyncWorker, SyncWorkerDeps, SyncStatus, SyncPhase } from './syncWorker';
+export { stateProjector, createSampleProjector } from './projectors';
+export type { Projector, ProjectionInput } from './projector';
+export type { RowChange, SqlValue } from './rowChange';
+export { foldChanges } from './rowChange';
+export { blockChanges } from './indexRows';
+export { commitBatch, checkChain, ensureCheckpoint, readCheckpoint, INDEXED_NOTIFY_CHANNEL } from './checkpoint';
+export type { Checkpoint, IndexedNotice } from './checkpoint';
+export { SyncIntegrityError, SyncErrorCode } from './errors';
+export { verifyChannel } from './verifier';
+export type { VerifyReport } from './verifier';
