@@ -43,10 +43,11 @@ const HISTORY_ACTIONS: Readonly<Record<string, string>> = {
   AssetDeleted: 'DELETED',
 };
 
-function parseJson<T>(value: Buffer | undefined): T | undefined {
+/** Chaincode values are JSON we did not write: parse defensively, callers narrow the result. */
+function parseJson(value: Buffer | undefined): unknown {
   if (!value) return undefined;
   try {
-    return JSON.parse(value.toString('utf8')) as T;
+    return JSON.parse(value.toString('utf8')) as unknown;
   } catch {
     return undefined;
   }
@@ -66,11 +67,11 @@ function assetChanges(input: ProjectionInput, chaincode: string, key: string, va
       guard: ['updated_block'],
     });
     // The deletion's event carries the asset as it was, for the history row.
-    const before = tx.event?.name === 'AssetDeleted' ? parseJson<AssetJson>(tx.event.payload) : undefined;
+    const before = tx.event?.name === 'AssetDeleted' ? (parseJson(tx.event.payload) as AssetJson | undefined) : undefined;
     if (before) changes.push(historyRow(input, chaincode, before, 'DELETED'));
     return changes;
   }
-  const asset = parseJson<AssetJson>(value);
+  const asset = parseJson(value) as AssetJson | undefined;
   if (!asset) return changes;
   changes.push({
     kind: 'upsert',
@@ -127,7 +128,7 @@ interface BalanceJson {
 }
 
 function tokenChanges(input: ProjectionInput, chaincode: string, value: Buffer | undefined): RowChange[] {
-  const balance = parseJson<BalanceJson>(value);
+  const balance = parseJson(value) as BalanceJson | undefined;
   if (!balance || !/^\d+$/.test(balance.balance)) return [];
   return [
     {
@@ -152,7 +153,7 @@ function tokenChanges(input: ProjectionInput, chaincode: string, value: Buffer |
 function transferRow(input: ProjectionInput, chaincode: string): RowChange[] {
   const event = input.tx.event;
   if (!event || (event.name !== 'Minted' && event.name !== 'Transferred')) return [];
-  const payload = parseJson<{ account?: string; from?: string; to?: string; amount?: string }>(event.payload);
+  const payload = parseJson(event.payload) as { account?: string; from?: string; to?: string; amount?: string } | undefined;
   const to = event.name === 'Minted' ? payload?.account : payload?.to;
   if (!payload?.amount || !to || !/^\d+$/.test(payload.amount)) return [];
   return [

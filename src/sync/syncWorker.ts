@@ -3,7 +3,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { Client } from 'pg';
 
 import type { Logger } from '../common/logger';
-import type { BlockSource, BlockSubscription } from '../ledger';
+import type { BlockSource, BlockSubscription, LedgerBlock } from '../ledger';
 import { commitBatch, ensureCheckpoint, recordError, type Checkpoint } from './checkpoint';
 import { SyncIntegrityError } from './errors';
 import type { Projector } from './projector';
@@ -70,16 +70,17 @@ export function createSyncWorker(deps: SyncWorkerDeps): SyncWorker {
     return false;
   };
 
-  const nextBatch = async (subscription: BlockSubscription, signal: AbortSignal) => {
-    const aborted = new Promise<never[]>((resolve) => signal.addEventListener('abort', () => resolve([]), { once: true }));
-    return Promise.race([subscription.next(maxBatch), aborted]);
-  };
-
   /** One session: lock, subscribe, commit until aborted or broken. */
   const session = async (signal: AbortSignal): Promise<void> => {
     const client = await deps.connect();
     let subscription: BlockSubscription | undefined;
-    client.on('error', (error) => log.warn({ channel, err: error.message }, 'database session error'));
+    client.on('error', (error) => {
+      log.warn({ channel, err: error.message }, 'database session error');
+    });
+    // One promise per session that settles on abort, raced against each wait for blocks.
+    const aborted = new Promise<LedgerBlock[]>((resolve) => {
+      signal.addEventListener('abort', () => { resolve([]); }, { once: true });
+    });
     try {
       if (!(await acquireLock(client, signal))) return;
       checkpoint = await ensureCheckpoint(client, channel);
@@ -87,9 +88,9 @@ export function createSyncWorker(deps: SyncWorkerDeps): SyncWorker {
       log.info({ channel, nextBlock: checkpoint.nextBlock.toString() }, 'holding the sync lock; resuming from the checkpoint');
       subscription = await deps.source.subscribe(channel, checkpoint.nextBlock);
       while (!signal.aborted) {
-        const blocks = await nextBatch(subscription, signal);
+        const blocks = await Promise.race([subscription.next(maxBatch), aborted]);
         if (blocks.length === 0) {
-          if (signal.aborted) break;
+          if (isAborted(signal)) break;
           throw new Error('the block stream ended');
         }
         const started = Date.now();
@@ -134,4 +135,9 @@ export function createSyncWorker(deps: SyncWorkerDeps): SyncWorker {
       phase = 'stopped';
     },
   };
+}
+
+/** Read through a function so the compiler does not assume the flag is unchanged across awaits. */
+function isAborted(signal: AbortSignal): boolean {
+  return signal.aborted;
 }
