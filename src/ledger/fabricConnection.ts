@@ -1,4 +1,5 @@
-import { readFile } from 'node:fs/promises';
+import { readdir, readFile, stat } from 'node:fs/promises';
+import path from 'node:path';
 
 import * as fabricCommon from 'fabric-common';
 import { Gateway, Wallets, type X509Identity } from 'fabric-network';
@@ -14,6 +15,7 @@ export interface FabricConnectionSettings {
   readonly connectionProfilePath: string;
   readonly mspId: string;
   readonly certificatePath: string;
+  /** A PEM file, or a folder holding exactly one (an MSP keystore). */
   readonly privateKeyPath: string;
   /** Rewrite discovered addresses to localhost (a network on this machine). */
   readonly asLocalhost: boolean;
@@ -32,7 +34,7 @@ export function createFabricConnection(settings: FabricConnectionSettings): Fabr
       const [profileText, certificate, privateKey] = await Promise.all([
         readFile(settings.connectionProfilePath, 'utf8'),
         readFile(settings.certificatePath, 'utf8'),
-        readFile(settings.privateKeyPath, 'utf8'),
+        readPrivateKey(settings.privateKeyPath),
       ]);
       const wallet = await Wallets.newInMemoryWallet();
       const identity: X509Identity = { credentials: { certificate, privateKey }, mspId: settings.mspId, type: 'X.509' };
@@ -49,4 +51,12 @@ export function createFabricConnection(settings: FabricConnectionSettings): Fabr
       return blockDecoder.decode(bytes) as DecodedBlock;
     },
   };
+}
+
+async function readPrivateKey(location: string): Promise<string> {
+  if (!(await stat(location)).isDirectory()) return readFile(location, 'utf8');
+  const files = (await readdir(location)).filter((f) => !f.startsWith('.'));
+  const only = files.length === 1 ? files[0] : undefined;
+  if (!only) throw new Error(`expected exactly one private key in ${location}, found ${files.length}`);
+  return readFile(path.join(location, only), 'utf8');
 }

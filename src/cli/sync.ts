@@ -1,0 +1,108 @@
+import path from 'node:path';
+
+import { Command } from 'commander';
+import { Client } from 'pg';
+
+import { createLogger } from '../common';
+import { ConfigError, loadConfig, type Config } from '../config';
+import { createFabricBlockSource, createFabricConnection, type BlockSource } from '../ledger';
+import { createSampleProjector, createSyncWorker, stateProjector, verifyChannel } from '../sync';
+
+/**
+ * `npm run sync -- run|verify`: the block-event sync worker (one loop per channel, one active
+ * writer per channel across replicas), and the verifier that compares the cache with the ledger.
+ */
+const repoRoot = path.resolve(__dirname, '..', '..');
+
+function blockSource(config: Config): BlockSource {
+  return createFabricBlockSource({ connection: createFabricConnection(config.ledger) });
+}
+
+async function runWorkers(config: Config, channels: readonly string[]): Promise<void> {
+  const log = createLogger({ level: config.logLevel, name: 'sync' });
+  const source = blockSource(config);
+  const projectors = [stateProjector, createSampleProjector(config.sync.sampleChaincodes)];
+  const controller = new AbortController();
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    process.once(signal, () => {
+      log.info({ signal }, 'stopping: finishing the batch in flight, then releasing the lock');
+      controller.abort();
+    });
+  }
+  const workers = channels.map((channel) =>
+    createSyncWorker({
+      channel,
+      connect: async () => {
+        const client = new Client({ connectionString: config.databaseUrl, application_name: `ledger-sync:${channel}` });
+        await client.connect();
+        return client;
+      },
+      source,
+      projectors,
+      log,
+      maxBatchBlocks: config.sync.maxBatchBlocks,
+      lockPollMs: config.sync.lockPollMs,
+    }),
+  );
+  try {
+    await Promise.all(workers.map((w) => w.run(controller.signal)));
+  } finally {
+    controller.abort();
+    source.close();
+  }
+}
+
+async function verify(config: Config, channels: readonly string[]): Promise<boolean> {
+  const source = blockSource(config);
+  const db = new Client({ connectionString: config.databaseUrl });
+  await db.connect();
+  let ok = true;
+  try {
+    for (const channel of channels) {
+      const report = await verifyChannel({ db, source, channel });
+      const verdict = report.differences.length === 0 ? 'OK' : `${report.differences.length} difference(s)`;
+      console.log(
+        `${channel}: ${verdict} (ledger height ${report.ledgerHeight}, cache height ${report.cacheHeight}, ${report.blocksChecked} blocks and ${report.keysChecked} keys checked)`,
+      );
+      for (const difference of report.differences) console.log(`  - ${difference}`);
+      ok &&= report.differences.length === 0;
+    }
+  } finally {
+    await db.end();
+    source.close();
+  }
+  return ok;
+}
+
+async function main(argv: string[]): Promise<void> {
+  const config = loadConfig(process.env, repoRoot);
+  const program = new Command('sync').description('Keep the PostgreSQL cache in step with the ledger');
+  program.exitOverride();
+  const channelsOf = (options: { channel?: string[] }): readonly string[] => options.channel ?? config.sync.channels;
+  program
+    .command('run')
+    .description('index blocks into the cache until stopped (SIGTERM/SIGINT)')
+    .option('-C, --channel <name...>', 'channels (default: SYNC_CHANNELS)')
+    .action(async (options: { channel?: string[] }) => {
+      await runWorkers(config, channelsOf(options));
+    });
+  program
+    .command('verify')
+    .description('compare the cache with the ledger; exit 1 listing every difference')
+    .option('-C, --channel <name...>', 'channels (default: SYNC_CHANNELS)')
+    .action(async (options: { channel?: string[] }) => {
+      if (!(await verify(config, channelsOf(options)))) process.exitCode = 1;
+    });
+  await program.parseAsync(argv);
+}
+
+if (require.main === module) {
+  main(process.argv).catch((error: unknown) => {
+    if (error instanceof Error && 'code' in error && String(error.code).startsWith('commander.')) {
+      process.exitCode = error.code === 'commander.helpDisplayed' ? 0 : 2;
+      return;
+    }
+    console.error(error instanceof ConfigError ? error.message : error);
+    process.exitCode = 1;
+  });
+}

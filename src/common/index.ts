@@ -1,0 +1,3 @@
+export type { Logger } from './logger';
+export { silentLogger } from './logger';
+export { createLogger } from './pinoLogger';
