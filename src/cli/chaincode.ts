@@ -53,12 +53,10 @@ async function main(argv: string[]): Promise<void> {
   await program.parseAsync(argv);
 }
 
-if (require.main === module) {
-  main(process.argv).catch((error: unknown) => {
-    if (error instanceof Error && 'code' in error && String(error.code).startsWith('commander.')) {
-      process.exitCode = error.code === 'commander.helpDisplayed' ? 0 : 2;
-      return;
-    }
-    process.exitCode = reportFailure(error);
-  });
-}
+main(process.argv).catch((error: unknown) => {
+  if (error instanceof Error && 'code' in error && String(error.code).startsWith('commander.')) {
+    process.exitCode = error.code === 'commander.helpDisplayed' ? 0 : 2;
+    return;
+  }
+  process.exitCode = reportFailure(error);
+});

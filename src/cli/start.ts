@@ -1,7 +1,7 @@
 import path from 'node:path';
 
 import { createChaincodeDeployer, localnetFromEnv, type DeployResult } from '../localnet';
-import { printStatus } from './network';
+import { printStatus } from './statusOutput';
 import { HALF_STARTED_HINT, reportFailure, runWithProgress } from './output';
 
 /**

@@ -5,7 +5,7 @@ import { Client } from 'pg';
 
 import { createLogger } from '../common';
 import { ConfigError, loadConfig, type Config } from '../config';
-import { createFabricBlockSource, createFabricConnection, type BlockSource } from '../ledger';
+import type { BlockSource } from '../ledger';
 import { createSampleProjector, createSyncWorker, stateProjector, verifyChannel } from '../sync';
 
 /**
@@ -14,13 +14,18 @@ import { createSampleProjector, createSyncWorker, stateProjector, verifyChannel 
  */
 const repoRoot = path.resolve(__dirname, '..', '..');
 
-function blockSource(config: Config): BlockSource {
+/**
+ * Loaded on use: fabric-common parses the process arguments when it is first imported and would
+ * answer `--help` itself, before commander can.
+ */
+async function blockSource(config: Config): Promise<BlockSource> {
+  const { createFabricBlockSource, createFabricConnection } = await import('../ledger');
   return createFabricBlockSource({ connection: createFabricConnection(config.ledger) });
 }
 
 async function runWorkers(config: Config, channels: readonly string[]): Promise<void> {
   const log = createLogger({ level: config.logLevel, name: 'sync' });
-  const source = blockSource(config);
+  const source = await blockSource(config);
   const projectors = [stateProjector, createSampleProjector(config.sync.sampleChaincodes)];
   const controller = new AbortController();
   for (const signal of ['SIGINT', 'SIGTERM'] as const) {
@@ -53,7 +58,7 @@ async function runWorkers(config: Config, channels: readonly string[]): Promise<
 }
 
 async function verify(config: Config, channels: readonly string[]): Promise<boolean> {
-  const source = blockSource(config);
+  const source = await blockSource(config);
   const db = new Client({ connectionString: config.databaseUrl });
   await db.connect();
   let ok = true;
@@ -96,13 +101,11 @@ async function main(argv: string[]): Promise<void> {
   await program.parseAsync(argv);
 }
 
-if (require.main === module) {
-  main(process.argv).catch((error: unknown) => {
-    if (error instanceof Error && 'code' in error && String(error.code).startsWith('commander.')) {
-      process.exitCode = error.code === 'commander.helpDisplayed' ? 0 : 2;
-      return;
-    }
-    console.error(error instanceof ConfigError ? error.message : error);
-    process.exitCode = 1;
-  });
-}
+main(process.argv).catch((error: unknown) => {
+  if (error instanceof Error && 'code' in error && String(error.code).startsWith('commander.')) {
+    process.exitCode = error.code === 'commander.helpDisplayed' ? 0 : 2;
+    return;
+  }
+  console.error(error instanceof ConfigError ? error.message : error);
+  process.exitCode = 1;
+});
