@@ -19,7 +19,7 @@ const repoRoot = path.resolve(__dirname, '..', '..');
  * answer `--help` itself, before commander can.
  */
 async function blockSource(config: Config): Promise<BlockSource> {
-  const { createFabricBlockSource, createFabricConnection } = await import('../ledger');
+  const { createFabricBlockSource, createFabricConnection } = await import('../ledger/index.js');
   return createFabricBlockSource({ connection: createFabricConnection(config.ledger) });
 }
 
