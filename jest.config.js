@@ -3,6 +3,8 @@ const tsJest = ['ts-jest', { tsconfig: '<rootDir>/tsconfig.json' }];
 
 /** @type {import('jest').Config} */
 module.exports = {
+  // One test file at a time: the integration tests share one Fabric network and stop its nodes.
+  maxWorkers: 1,
   projects: [
     {
       displayName: 'unit',
