@@ -4,6 +4,7 @@ import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
   { ignores: ['**/dist/**', '**/node_modules/**', 'coverage/**', 'eslint.config.mjs', 'jest.config.js', 'chaincode/jest.config.js'] },
+  { ignores: ['prisma/engine/**'] }, // plain-JS Prisma schema-engine stand-in, outside every tsconfig (see its header)
   js.configs.recommended,
   ...tseslint.configs.strictTypeChecked,
   {
