@@ -29,5 +29,12 @@ module.exports = {
       globalSetup: '<rootDir>/test/fabric/globalSetup.ts',
       globalTeardown: '<rootDir>/test/fabric/globalTeardown.ts',
     },
+    {
+      displayName: 'db',
+      testEnvironment: 'node',
+      roots: ['<rootDir>/test/db'],
+      testMatch: ['**/*.test.ts'],
+      transform: { '^.+\\.ts$': tsJest },
+    },
   ],
 };
