@@ -23,7 +23,7 @@ module.exports = {
     {
       displayName: 'fabric',
       testEnvironment: 'node',
-      roots: ['<rootDir>/test'],
+      roots: ['<rootDir>/test/fabric'],
       testMatch: ['**/*.test.ts'],
       transform: { '^.+\\.ts$': tsJest },
       globalSetup: '<rootDir>/test/fabric/globalSetup.ts',

@@ -38,11 +38,12 @@ test('every node is up and healthy, and every orderer and peer has joined both c
 });
 
 test('deploying the same version again changes nothing', async () => {
-  const again = await deployer.deploy({ channel: TEST_CHANNEL, name: TEST_CHAINCODE });
-  expect(again.changed).toBe(false);
-  expect(again.sequence).toBe(1);
+  const [live] = await deployer.list(TEST_CHANNEL);
+  expect(live?.name).toBe(TEST_CHAINCODE);
+  const again = await deployer.deploy({ channel: TEST_CHANNEL, name: TEST_CHAINCODE, version: live?.version });
+  expect(again).toMatchObject({ changed: false, version: live?.version, sequence: live?.sequence });
   const [listing] = await deployer.list(TEST_CHANNEL);
-  expect(listing).toMatchObject({ name: TEST_CHAINCODE, version: again.version, sequence: 1 });
+  expect(listing).toMatchObject({ name: TEST_CHAINCODE, version: live?.version, sequence: live?.sequence });
   expect(listing?.server?.pid).toEqual(expect.any(Number));
 });
 
