@@ -29,7 +29,9 @@
  *   4. `evaluateDataLoss` fails after migrations were applied in the same engine until its cache is
  *      primed again by `devDiagnostic`: on failure we run `devDiagnostic` and retry once;
  *   5. the engine calls the factory's functions unbound and expects Result objects: the factory is
- *      passed through `bindMigrationAwareSqlAdapterFactory` of the adapter's own utils package.
+ *      passed through `bindMigrationAwareSqlAdapterFactory` of the adapter's own utils package;
+ *   6. the engine connects to the datasource when it is created, so `migrate diff` fails when
+ *      DATABASE_URL names a database that does not exist yet (see RpcServer.engineFor).
  *
  * Plain CommonJS JavaScript on purpose: the CLI spawns this file directly (shebang), also in
  * production images where dev dependencies such as tsx are not installed.
@@ -299,13 +301,63 @@ function rpcError(error) {
   return { code: 4466, message: 'An error happened. Check the data field for details.', data };
 }
 
+/** Does `diff` read the live database (the datasource), or only files and the shadow database? */
+function diffReadsLiveDatabase(params) {
+  const live = (target) => !target || target.tag === 'url' || target.tag === 'schemaDatasource';
+  return live(params.from) || live(params.to);
+}
+
+/** True only when the server answers that the database does not exist. */
+async function databaseMissing(url) {
+  const client = new pg.Client({ connectionString: url });
+  try {
+    await client.connect();
+    return false;
+  } catch (error) {
+    return Boolean(error && error.code === '3D000');
+  } finally {
+    await client.end().catch(() => undefined);
+  }
+}
+
 class RpcServer {
-  constructor(engine, datasource) {
-    this.engine = engine;
+  constructor(glue, datamodels, datasource) {
+    this.glue = glue;
+    this.datamodels = datamodels;
     this.datasource = datasource;
+    this.engine = undefined;
+    this.diffOnly = false;
     this.queue = Promise.resolve();
     this.nextPrintId = 1;
     this.pendingPrints = new Map();
+  }
+
+  /**
+   * The Wasm engine connects to the datasource as soon as it is created (the binary waits until a
+   * command needs it), so it is created on the first request. Workaround 6: `migrate diff` between
+   * migrations and a schema (our `db:check`) needs no database but a throw-away shadow one, so when
+   * DATABASE_URL names a database that does not exist yet, that one command runs connected to the
+   * server's maintenance database instead, and nothing else may run on that engine.
+   */
+  async engineFor(method, params) {
+    if (this.engine) {
+      if (this.diffOnly && method !== 'diff') throw new Error(`"${method}" needs the datasource database, which does not exist`);
+      return this.engine;
+    }
+    let datasource = this.datasource;
+    if (method === 'diff' && !diffReadsLiveDatabase(params) && datasource.url && !datasource.shadowDatabaseUrl && (await databaseMissing(datasource.url))) {
+      log('INFO', `database ${databaseName(datasource.url)} does not exist; diffing through the maintenance database`);
+      datasource = { ...datasource, url: databaseUrl(datasource.url, 'postgres') };
+      this.diffOnly = true;
+    }
+    const factory = bindMigrationAwareSqlAdapterFactory(createAdapterFactory(datasource));
+    this.engine = await this.glue.SchemaEngine.new(
+      { datamodels: this.datamodels.length > 0 ? this.datamodels : undefined },
+      // The engine logs JSON lines in the binary's own stderr format already: pass them through.
+      (message) => process.stderr.write(String(message).trimEnd() + '\n'),
+      factory,
+    );
+    return this.engine;
   }
 
   send(message) {
@@ -342,6 +394,14 @@ class RpcServer {
     this.queue = this.queue.then(() => this.handle(msg));
   }
 
+  async createDatabase() {
+    const url = this.datasource.url;
+    if (!url) throw new Error('the datasource has no url');
+    const name = databaseName(url);
+    await withAdminClient(url, (c) => c.query(`CREATE DATABASE ${quoteIdent(name)}`));
+    return { databaseName: name };
+  }
+
   async handle(msg) {
     try {
       const result = await this.dispatch(msg.method, msg.params ?? {});
@@ -353,7 +413,8 @@ class RpcServer {
   }
 
   async dispatch(method, params) {
-    const engine = this.engine;
+    if (method === 'createDatabase') return this.createDatabase();
+    const engine = await this.engineFor(method, params);
     switch (method) {
       case 'diff': {
         const result = await engine.diff(params);
@@ -371,13 +432,6 @@ class RpcServer {
         }
       case 'getDatabaseVersion':
         return engine.version(params);
-      case 'createDatabase': {
-        const url = this.datasource.url;
-        if (!url) throw new Error('the datasource has no url');
-        const name = databaseName(url);
-        await withAdminClient(url, (c) => c.query(`CREATE DATABASE ${quoteIdent(name)}`));
-        return { databaseName: name };
-      }
       case 'reset':
         await engine.reset(params);
         return {};
@@ -431,14 +485,7 @@ async function main() {
   }
 
   const datamodels = args.datamodels.map((file) => [file, fs.readFileSync(file, 'utf8')]);
-  const factory = bindMigrationAwareSqlAdapterFactory(createAdapterFactory(args.datasource));
-  const engine = await glue.SchemaEngine.new(
-    { datamodels: datamodels.length > 0 ? datamodels : undefined },
-    // The engine logs JSON lines in the binary's own stderr format already: pass them through.
-    (message) => process.stderr.write(String(message).trimEnd() + '\n'),
-    factory,
-  );
-  const server = new RpcServer(engine, args.datasource);
+  const server = new RpcServer(glue, datamodels, args.datasource);
   const input = readline.createInterface({ input: process.stdin, crlfDelay: Infinity });
   input.on('line', (line) => server.onLine(line));
   await new Promise((resolve) => input.on('close', resolve));

@@ -3,11 +3,12 @@
  * the schema, a second deploy is a no-op, and `npm run db:check` catches a schema without a migration.
  */
 import { execFile } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { cp, mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { Client } from 'pg';
-import { createIsolatedDatabase, type IsolatedDatabase, REPO_ROOT, runPrismaCli } from './isolatedDatabase';
+import { createIsolatedDatabase, databaseUrl, type IsolatedDatabase, REPO_ROOT, runPrismaCli } from './isolatedDatabase';
 
 jest.setTimeout(180_000);
 
@@ -148,6 +149,12 @@ describe('npm run db:check (schema.prisma against prisma/migrations)', () => {
 
   test('passes on the committed schema and migrations', async () => {
     const result = await runScript('db:check', REPO_ROOT, db.url);
+    expect(result.output).toContain('No difference detected');
+    expect(result.code).toBe(0);
+  });
+
+  test('needs no existing database: DATABASE_URL may name one not created yet (a fresh CI machine)', async () => {
+    const result = await runScript('db:check', REPO_ROOT, databaseUrl(`db_check_absent_${randomBytes(6).toString('hex')}`));
     expect(result.output).toContain('No difference detected');
     expect(result.code).toBe(0);
   });
