@@ -10,3 +10,4 @@ export type { Checkpoint, IndexedNotice } from './checkpoint';
 export { SyncIntegrityError, SyncErrorCode } from './errors';
 export { verifyChannel } from './verifier';
 export type { VerifyReport } from './verifier';
+export { storedKey, ledgerKey } from './keys';

@@ -1,5 +1,6 @@
 import type { LedgerBlock } from '../ledger';
 import type { Projector } from './projector';
+import { storedKey } from './keys';
 import type { RowChange } from './rowChange';
 
 /**
@@ -51,7 +52,7 @@ export function blockChanges(block: LedgerBlock, projectors: readonly Projector[
         kind: 'insert',
         table: 'tx_reads',
         key: ['channel', 'block_number', 'tx_index', 'namespace', 'key'],
-        row: { ...txKey, namespace: read.namespace, key: read.key, version_block: read.version?.block ?? null, version_tx: read.version?.tx ?? null },
+        row: { ...txKey, namespace: read.namespace, key: storedKey(read.key), version_block: read.version?.block ?? null, version_tx: read.version?.tx ?? null },
       });
     }
     for (const write of tx.writes) {
@@ -59,7 +60,7 @@ export function blockChanges(block: LedgerBlock, projectors: readonly Projector[
         kind: 'insert',
         table: 'tx_writes',
         key: ['channel', 'block_number', 'tx_index', 'namespace', 'key'],
-        row: { ...txKey, namespace: write.namespace, key: write.key, is_delete: write.isDelete, value: write.value ?? null },
+        row: { ...txKey, namespace: write.namespace, key: storedKey(write.key), is_delete: write.isDelete, value: write.value ?? null },
       });
     }
     if (tx.event) {

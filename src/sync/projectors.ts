@@ -1,4 +1,5 @@
 import type { Projector, ProjectionInput } from './projector';
+import { storedKey } from './keys';
 import type { RowChange } from './rowChange';
 
 /** Latest value of every key of every namespace: the generic state table. */
@@ -14,7 +15,7 @@ export const stateProjector: Projector = {
         row: {
           channel,
           namespace: w.namespace,
-          key: w.key,
+          key: storedKey(w.key),
           value: w.value ?? null,
           is_deleted: w.isDelete,
           block_number: blockNumber,

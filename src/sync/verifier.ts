@@ -1,6 +1,7 @@
 import type { ClientBase } from 'pg';
 
 import type { BlockSource, LedgerBlock } from '../ledger';
+import { storedKey } from './keys';
 
 /**
  * Compares the cache with the ledger as a peer serves it: every block's hashes and the hash
@@ -73,7 +74,7 @@ export async function verifyChannel(deps: { db: Queryable; source: BlockSource; 
       previousCachedHash = cached?.hash;
       for (const tx of ledger.transactions) {
         if (!tx.isValid) continue;
-        for (const w of tx.writes) replay.set(`${w.namespace}\u0000${w.key}`, { value: w.value ?? null, isDelete: w.isDelete });
+        for (const w of tx.writes) replay.set(`${w.namespace}\u0000${storedKey(w.key)}`, { value: w.value ?? null, isDelete: w.isDelete });
       }
     }
   }
