@@ -5,7 +5,7 @@
  */
 export function storedKey(key: string): string {
   if (!key.includes('\\') && !key.includes('\u0000')) return key;
-  return key.replace(/\\/g, '\\\\').replace(/\u0000/g, '\\0');
+  return key.replace(/\\/g, '\\\\').split('\u0000').join('\\0');
 }
 
 export function ledgerKey(stored: string): string {
