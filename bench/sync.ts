@@ -1,0 +1,250 @@
+import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { setTimeout as sleep } from 'node:timers/promises';
+
+import { Command, InvalidArgumentError } from 'commander';
+import { Client } from 'pg';
+
+import { silentLogger } from '../src/common';
+import { createFabricBlockSource, createFabricConnection, type BlockSource } from '../src/ledger';
+import { createChaincodeDeployer, createLocalNetwork, createTopology, type LocalNetwork } from '../src/localnet';
+import { createSampleProjector, createSyncWorker, INDEXED_NOTIFY_CHANNEL, stateProjector, type IndexedNotice } from '../src/sync';
+import { createIsolatedDatabase } from '../test/db/isolatedDatabase';
+import { connectClient } from '../test/fabric/ledgerClient';
+
+/**
+ * `npm run bench:sync`: how fast the cache catches up from block 0, against the ceiling of merely
+ * reading the same blocks from the peer (same run, same process); the worker's peak memory during
+ * catch-up as a separate process; and the live lag from a block's commit to "indexed" under a
+ * steady load. Runs its own network (.fabric-bench/, ports 30000+) and keeps its ledger between
+ * runs, so only the first run pays for building 50,000 transactions.
+ */
+const repoRoot = path.resolve(__dirname, '..');
+const stateDir = path.join(repoRoot, '.fabric-bench');
+const CHANNEL = 'mychannel';
+const CHAINCODE = 'sample';
+
+function positiveInt(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('must be a positive integer');
+  return n;
+}
+
+function log(message: string): void {
+  console.log(`[${new Date().toISOString().slice(11, 19)}] ${message}`);
+}
+
+function percentile(sorted: readonly number[], q: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? Number.NaN;
+}
+
+function sourceFor(network: LocalNetwork): BlockSource {
+  const user = path.join(network.topology.stateDir, 'orgs', 'org1', 'users', 'user1@org1.example.com', 'msp');
+  return createFabricBlockSource({
+    connection: createFabricConnection({
+      connectionProfilePath: path.join(network.topology.stateDir, 'connection-org1.json'),
+      mspId: 'Org1MSP',
+      certificatePath: path.join(user, 'signcerts', 'cert.pem'),
+      privateKeyPath: path.join(user, 'keystore'),
+      asLocalhost: true,
+    }),
+  });
+}
+
+/** Reads every block from 0 without writing anything: the ceiling for the cache. */
+async function readAll(source: BlockSource, height: bigint): Promise<{ seconds: number; transactions: number }> {
+  const started = performance.now();
+  const subscription = await source.subscribe(CHANNEL, 0n);
+  let transactions = 0;
+  let next = 0n;
+  try {
+    while (next < height) {
+      for (const block of await subscription.next(500)) {
+        transactions += block.transactions.length;
+        next = block.number + 1n;
+      }
+    }
+  } finally {
+    subscription.close();
+  }
+  return { seconds: (performance.now() - started) / 1000, transactions };
+}
+
+async function buildLedger(network: LocalNetwork, source: BlockSource, wanted: number): Promise<void> {
+  const have = await readAll(source, await source.height(CHANNEL));
+  if (have.transactions >= wanted) {
+    log(`ledger already holds ${have.transactions} transactions`);
+    return;
+  }
+  const missing = wanted - have.transactions;
+  log(`submitting ${missing} transactions (once; the ledger is kept in ${stateDir})`);
+  const client = await connectClient(network, 'org1', { channel: CHANNEL });
+  const assets = client.contract(CHAINCODE, 'assets');
+  const run = Date.now().toString(36);
+  let issued = 0;
+  let done = 0;
+  const started = performance.now();
+  const lane = async (): Promise<void> => {
+    while (issued < missing) {
+      const i = issued++;
+      await assets.submitTransaction('CreateAsset', `bench-${run}-${i}`, i % 3 ? 'crate' : 'pallet', JSON.stringify({ i }));
+      done++;
+      if (done % 2000 === 0) log(`  ${done}/${missing} (${(done / ((performance.now() - started) / 1000)).toFixed(0)} tx/s)`);
+    }
+  };
+  await Promise.all(Array.from({ length: 64 }, lane));
+  client.close();
+}
+
+async function catchUpInProcess(source: BlockSource, height: bigint): Promise<number> {
+  const database = await createIsolatedDatabase('bench_sync');
+  const controller = new AbortController();
+  const worker = createSyncWorker({
+    channel: CHANNEL,
+    connect: async () => {
+      const client = new Client({ connectionString: database.url });
+      await client.connect();
+      return client;
+    },
+    source,
+    projectors: [stateProjector, createSampleProjector([CHAINCODE])],
+    log: silentLogger,
+  });
+  const started = performance.now();
+  const running = worker.run(controller.signal);
+  while ((worker.status().nextBlock ?? 0n) < height) await sleep(20);
+  const seconds = (performance.now() - started) / 1000;
+  controller.abort();
+  await running;
+  await database.drop();
+  return seconds;
+}
+
+function rssKiB(pid: number): number {
+  try {
+    return Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0);
+  } catch {
+    return 0;
+  }
+}
+
+async function checkpoint(db: Client): Promise<bigint> {
+  const r = await db.query<{ next_block: string }>('SELECT next_block::text FROM sync_checkpoints WHERE channel = $1', [CHANNEL]);
+  return BigInt(r.rows[0]?.next_block ?? '0');
+}
+
+/** The worker as its own process (as deployed), sampling its memory at each tenth of the catch-up. */
+async function catchUpAsProcess(height: bigint, lagSeconds: number, rate: number, network: LocalNetwork, source: BlockSource): Promise<void> {
+  const database = await createIsolatedDatabase('bench_sync');
+  const child = spawn(process.execPath, ['--import', 'tsx', path.join(repoRoot, 'src', 'cli', 'sync.ts'), 'run'], {
+    cwd: repoRoot,
+    env: { ...process.env, DATABASE_URL: database.url, FABRIC_STATE_DIR: stateDir, SYNC_CHANNELS: CHANNEL, LOG_LEVEL: 'warn' },
+    stdio: ['ignore', 'inherit', 'inherit'],
+  });
+  const db = new Client({ connectionString: database.url });
+  await db.connect();
+  try {
+    const pid = child.pid ?? 0;
+    let peak = 0;
+    const samples: string[] = [];
+    let nextTenth = 1;
+    for (;;) {
+      peak = Math.max(peak, rssKiB(pid));
+      const at = await checkpoint(db).catch(() => 0n);
+      while (nextTenth <= 10 && at * 10n >= height * BigInt(nextTenth)) {
+        samples.push(`${nextTenth * 10}%: ${(rssKiB(pid) / 1024).toFixed(0)} MiB`);
+        nextTenth++;
+      }
+      if (at >= height) break;
+      await sleep(100);
+    }
+    log(`worker process RSS during catch-up (peak ${(peak / 1024).toFixed(0)} MiB): ${samples.join(', ')}`);
+    await measureLag(db, network, source, lagSeconds, rate);
+  } finally {
+    child.kill('SIGTERM');
+    await db.end();
+    await sleep(500);
+    await database.drop();
+  }
+}
+
+/** Commit seen by a block listener here, "indexed" seen by LISTEN here: one clock for both. */
+async function measureLag(db: Client, network: LocalNetwork, source: BlockSource, seconds: number, rate: number): Promise<void> {
+  const committedAt = new Map<bigint, number>();
+  const lags: number[] = [];
+  let indexedHeight = await checkpoint(db);
+  await db.query(`LISTEN ${INDEXED_NOTIFY_CHANNEL}`);
+  db.on('notification', (message) => {
+    const notice = JSON.parse(message.payload ?? '{}') as IndexedNotice;
+    if (notice.channel !== CHANNEL) return;
+    const now = performance.now();
+    const height = BigInt(notice.height);
+    for (let n = indexedHeight; n < height; n++) {
+      const at = committedAt.get(n);
+      if (at !== undefined) lags.push(now - at);
+    }
+    indexedHeight = height;
+  });
+  const subscription = await source.subscribe(CHANNEL, await source.height(CHANNEL));
+  const listening = { on: true };
+  const listener = (async () => {
+    while (listening.on) {
+      for (const block of await subscription.next(100)) committedAt.set(block.number, performance.now());
+    }
+  })();
+  const client = await connectClient(network, 'org1', { channel: CHANNEL });
+  const assets = client.contract(CHAINCODE, 'assets');
+  const run = Date.now().toString(36);
+  const inFlight: Promise<unknown>[] = [];
+  const started = performance.now();
+  for (let i = 0; performance.now() - started < seconds * 1000; i++) {
+    inFlight.push(assets.submitTransaction('CreateAsset', `lag-${run}-${i}`, 'crate', '{}').catch(() => undefined));
+    await sleep(1000 / rate);
+  }
+  await Promise.all(inFlight);
+  await sleep(2000);
+  listening.on = false;
+  subscription.close();
+  await listener.catch(() => undefined);
+  client.close();
+  const sorted = [...lags].sort((a, b) => a - b);
+  log(`live lag commit -> indexed over ${sorted.length} blocks at ${rate} tx/s: p50 ${percentile(sorted, 0.5).toFixed(0)} ms, p99 ${percentile(sorted, 0.99).toFixed(0)} ms, max ${(sorted[sorted.length - 1] ?? 0).toFixed(0)} ms`);
+}
+
+async function main(): Promise<void> {
+  const options = new Command('bench:sync')
+    .option('--transactions <n>', 'transactions the ledger must hold', positiveInt, 50_000)
+    .option('--lag-seconds <n>', 'how long to measure live lag', positiveInt, 30)
+    .option('--rate <n>', 'transactions per second during the lag measurement', positiveInt, 20)
+    .parse()
+    .opts<{ transactions: number; lagSeconds: number; rate: number }>();
+  const network = createLocalNetwork({ topology: createTopology({ stateDir, portBase: 30000, channels: [CHANNEL] }) });
+  log('starting the benchmark network');
+  await network.up();
+  const deployer = createChaincodeDeployer({ network });
+  await deployer.ensureServers();
+  await deployer.deploy({ channel: CHANNEL, name: CHAINCODE });
+  const source = sourceFor(network);
+  try {
+    await buildLedger(network, source, options.transactions);
+    const height = await source.height(CHANNEL);
+    const ceiling = await readAll(source, height);
+    log(`ceiling: read ${height} blocks, ${ceiling.transactions} transactions in ${ceiling.seconds.toFixed(1)} s = ${(ceiling.transactions / ceiling.seconds).toFixed(0)} tx/s`);
+    const cacheSeconds = await catchUpInProcess(source, height);
+    const cacheRate = ceiling.transactions / cacheSeconds;
+    log(`cache: indexed the same blocks in ${cacheSeconds.toFixed(1)} s = ${cacheRate.toFixed(0)} tx/s`);
+    log(`ratio cache/ceiling: ${((100 * cacheRate) / (ceiling.transactions / ceiling.seconds)).toFixed(0)} % (target >= 80 %)`);
+    await catchUpAsProcess(height, options.lagSeconds, options.rate, network, source);
+  } finally {
+    source.close();
+    await deployer.stopServers();
+    await network.down();
+  }
+}
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exitCode = 1;
+});
