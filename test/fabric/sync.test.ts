@@ -86,7 +86,7 @@ async function query<T extends Record<string, unknown>>(sql: string, params: unk
   }
 }
 
-async function eventually<T>(fn: () => Promise<T>, timeoutMs = 30_000): Promise<T> {
+async function eventually<T>(fn: () => T | Promise<T>, timeoutMs = 30_000): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     try {
@@ -209,17 +209,17 @@ test('a worker SIGKILLed mid-batch five times resumes with no gap and no duplica
 test('a standby worker takes over within seconds when the active one is killed', async () => {
   for (const w of workers) await w.kill();
   const active = startWorker(undefined, [TEST_CHANNEL]);
-  await eventually(async () => {
+  await eventually(() => {
     if (!active.output().includes('holding the sync lock')) throw new Error('not active yet');
   });
   const standby = startWorker(undefined, [TEST_CHANNEL]);
-  await eventually(async () => {
+  await eventually(() => {
     if (!standby.output().includes('standing by')) throw new Error('not standing by yet');
   });
   await active.kill('SIGKILL');
   const killedAt = Date.now();
   await user1.contract(TEST_CHAINCODE, 'assets').submitTransaction('CreateAsset', uniqueId('takeover'), 'crate', '{}');
-  await eventually(async () => {
+  await eventually(() => {
     if (!standby.output().includes('holding the sync lock')) throw new Error('standby has not taken over');
   }, 10_000);
   await caughtUp(TEST_CHANNEL);
