@@ -1,3 +1,4 @@
+import { eventually, uniqueId } from './waiting';
 import { connectClient, type TestClient } from './ledgerClient';
 import { SECOND_CHANNEL, testDeployer, testNetwork, TEST_CHAINCODE, TEST_CHANNEL } from './testNetwork';
 
@@ -23,8 +24,6 @@ afterAll(() => {
   (org1 as TestClient | undefined)?.close();
   (org2 as TestClient | undefined)?.close();
 });
-
-const uniqueId = (prefix: string): string => `${prefix}-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 6)}`;
 
 test('every node is up and healthy, and every orderer and peer has joined both channels', async () => {
   const statuses = await network.status();
@@ -112,15 +111,3 @@ test('the chaincode upgrades to a new version and sequence, and answers', async 
   const listings = await deployer.list(TEST_CHANNEL);
   expect(listings).toEqual([expect.objectContaining({ name: TEST_CHAINCODE, version: upgraded.version, sequence: upgraded.sequence })]);
 });
-
-async function eventually<T>(fn: () => Promise<T>, timeoutMs = 20_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    try {
-      return await fn();
-    } catch (error) {
-      if (Date.now() > deadline) throw error;
-      await new Promise((r) => setTimeout(r, 300));
-    }
-  }
-}

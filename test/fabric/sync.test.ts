@@ -3,6 +3,7 @@ import { Client } from 'pg';
 import { createFabricBlockSource, createFabricConnection, type BlockSource } from '../../src/ledger';
 import { verifyChannel } from '../../src/sync';
 import { createIsolatedDatabase } from '../db/isolatedDatabase';
+import { eventually, uniqueId } from './waiting';
 import { connectClient, type TestClient } from './ledgerClient';
 import { cacheHeight, startSyncProcess, waitForHeight, type SyncProcess } from './syncProcess';
 import { SECOND_CHANNEL, testDeployer, testNetwork, TEST_CHAINCODE, TEST_CHANNEL, TEST_STATE_DIR } from './testNetwork';
@@ -24,8 +25,6 @@ let admin1: TestClient;
 let user2: TestClient;
 let second: TestClient;
 const workers: SyncProcess[] = [];
-
-const uniqueId = (prefix: string): string => `${prefix}-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 7)}`;
 
 beforeAll(async () => {
   database = await createIsolatedDatabase('sync');
@@ -83,18 +82,6 @@ async function query<T extends Record<string, unknown>>(sql: string, params: unk
     return (await db.query<T>(sql, params)).rows;
   } finally {
     await db.end();
-  }
-}
-
-async function eventually<T>(fn: () => T | Promise<T>, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    try {
-      return await fn();
-    } catch (error) {
-      if (Date.now() > deadline) throw error;
-      await new Promise((r) => setTimeout(r, 250));
-    }
   }
 }
 
