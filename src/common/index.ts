@@ -1,3 +1,4 @@
 export type { Logger } from './logger';
 export { silentLogger } from './logger';
 export { createLogger } from './pinoLogger';
+export { AppError, ErrorCode, isAppError } from './errors';
