@@ -1,4 +1,5 @@
 import path from 'node:path';
+import { inspect } from 'node:util';
 
 /**
  * All settings, read from the environment once at start-up into one frozen object. A bad value
@@ -13,6 +14,72 @@ export interface LedgerIdentityConfig {
   readonly asLocalhost: boolean;
 }
 
+/**
+ * A secret setting (a key, a password): printed, logged or serialised as `[redacted]`; only
+ * `reveal()` gives the value, at the one place that uses it.
+ */
+export class Secret<T = string> {
+  readonly #value: T;
+
+  constructor(value: T) {
+    this.#value = value;
+  }
+
+  reveal(): T {
+    return this.#value;
+  }
+
+  toString(): string {
+    return '[redacted]';
+  }
+
+  toJSON(): string {
+    return '[redacted]';
+  }
+
+  [inspect.custom](): string {
+    return 'Secret([redacted])';
+  }
+}
+
+/** The wallet's AES-256-GCM keys: the current one encrypts, any listed version decrypts. */
+export interface WalletKeyConfig {
+  readonly version: number;
+  readonly key: Secret<Buffer>;
+}
+
+export interface IdentitiesConfig {
+  /** WALLET_KEY (version WALLET_KEY_VERSION); undefined when not set: the wallet refuses to start. */
+  readonly walletKey: WalletKeyConfig | undefined;
+  /** Older keys (WALLET_PREVIOUS_KEYS) still accepted for decryption, by version. */
+  readonly previousWalletKeys: readonly WalletKeyConfig[];
+  /** Connection profiles whose certificateAuthorities the gateway enrolls users with, one per organisation. */
+  readonly connectionProfilePaths: readonly string[];
+  readonly registrarId: string;
+  readonly registrarSecret: Secret;
+  /** Re-enroll certificates that expire within this many hours. */
+  readonly renewWithinHours: number;
+  /** How often the renewal job looks for such certificates. */
+  readonly renewCheckMinutes: number;
+}
+
+export interface AuthConfig {
+  /** HS256 signing key (AUTH_JWT_SECRET); undefined when not set: auth refuses to start. */
+  readonly jwtSecret: Secret<Buffer> | undefined;
+  readonly jwtIssuer: string;
+  readonly jwtAudience: string;
+  readonly jwtTtlSeconds: number;
+  readonly passwordMinLength: number;
+  /** Failed logins allowed per username, and per client address, within the window. */
+  readonly maxFailuresPerUser: number;
+  readonly maxFailuresPerAddress: number;
+  readonly failureWindowSeconds: number;
+  /** The organisation of users created without one. */
+  readonly defaultMspId: string;
+  /** Created as an ADMIN on the first start if both are set and the user does not exist yet. */
+  readonly bootstrapAdmin: { readonly username: string; readonly password: Secret } | undefined;
+}
+
 export interface Config {
   readonly databaseUrl: string;
   readonly logLevel: string;
@@ -24,6 +91,8 @@ export interface Config {
     readonly lockPollMs: number;
   };
   readonly ledger: LedgerIdentityConfig;
+  readonly identities: IdentitiesConfig;
+  readonly auth: AuthConfig;
 }
 
 export class ConfigError extends Error {
@@ -80,7 +149,112 @@ export function loadConfig(env: NodeJS.ProcessEnv, repoRoot: string): Config {
       privateKeyPath: env.LEDGER_KEY_PATH ?? path.join(userMsp, 'keystore'),
       asLocalhost: asLocalhost === 'true',
     },
+    identities: loadIdentitiesConfig(env, fabricState, problems, int),
+    auth: loadAuthConfig(env, problems, int),
   };
   if (problems.length > 0) throw new ConfigError(problems);
   return Object.freeze(config);
+}
+
+type IntReader = (key: string, fallback: number, min: number, max: number) => number;
+
+const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
+
+/** Decodes standard base64 to exactly `bytes` bytes, or reports why not (never echoing the value). */
+function base64Key(key: string, raw: string, bytes: number, problems: string[]): Buffer | undefined {
+  const trimmed = raw.trim();
+  if (!BASE64.test(trimmed)) {
+    problems.push(`${key}: expected ${bytes} bytes in base64 (e.g. \`openssl rand -base64 ${bytes}\`), got something that is not base64`);
+    return undefined;
+  }
+  const decoded = Buffer.from(trimmed, 'base64');
+  if (decoded.length !== bytes) {
+    problems.push(`${key}: expected ${bytes} bytes in base64 (e.g. \`openssl rand -base64 ${bytes}\`), got ${decoded.length} bytes`);
+    return undefined;
+  }
+  return decoded;
+}
+
+function previousWalletKeys(raw: string, currentVersion: number, problems: string[]): WalletKeyConfig[] {
+  const previous: WalletKeyConfig[] = [];
+  for (const item of raw.split(',').map((s) => s.trim()).filter(Boolean)) {
+    const colon = item.indexOf(':');
+    const v = Number(item.slice(0, colon));
+    if (colon < 1 || !Number.isInteger(v) || v < 1 || v === currentVersion) {
+      problems.push('WALLET_PREVIOUS_KEYS: expected a comma-separated list of <version>:<base64 key>, versions other than WALLET_KEY_VERSION');
+      continue;
+    }
+    const key = base64Key(`WALLET_PREVIOUS_KEYS (version ${v})`, item.slice(colon + 1), 32, problems);
+    if (key) previous.push({ version: v, key: new Secret(key) });
+  }
+  return previous;
+}
+
+function loadIdentitiesConfig(env: NodeJS.ProcessEnv, fabricState: string, problems: string[], int: IntReader): IdentitiesConfig {
+  const version = int('WALLET_KEY_VERSION', 1, 1, 1_000_000);
+  const rawKey = env.WALLET_KEY;
+  const current = rawKey === undefined || rawKey === '' ? undefined : base64Key('WALLET_KEY', rawKey, 32, problems);
+  const previous = previousWalletKeys(env.WALLET_PREVIOUS_KEYS ?? '', version, problems);
+  const defaultProfiles = ['connection-org1.json', 'connection-org2.json'].map((f) => path.join(fabricState, f)).join(',');
+  const profiles = (env.IDENTITY_CONNECTION_PROFILES ?? defaultProfiles)
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
+  if (profiles.length === 0) problems.push('IDENTITY_CONNECTION_PROFILES: expected a comma-separated list of connection profile paths');
+  const registrarId = env.CA_REGISTRAR_ID ?? 'admin';
+  if (registrarId === '') problems.push('CA_REGISTRAR_ID: must not be empty');
+  return {
+    walletKey: current ? { version, key: new Secret(current) } : undefined,
+    previousWalletKeys: previous,
+    connectionProfilePaths: profiles,
+    registrarId,
+    registrarSecret: new Secret(env.CA_REGISTRAR_SECRET ?? 'adminpw'),
+    renewWithinHours: int('IDENTITY_RENEW_WITHIN_HOURS', 720, 1, 100_000),
+    renewCheckMinutes: int('IDENTITY_RENEW_CHECK_MINUTES', 60, 1, 10_000),
+  };
+}
+
+const USERNAME = /^[a-z][a-z0-9._-]{2,63}$/;
+
+function bootstrapAdmin(env: NodeJS.ProcessEnv, passwordMinLength: number, problems: string[]): AuthConfig['bootstrapAdmin'] {
+  const username = env.AUTH_BOOTSTRAP_ADMIN_USERNAME ?? '';
+  const password = env.AUTH_BOOTSTRAP_ADMIN_PASSWORD ?? '';
+  if ((username === '') !== (password === '')) {
+    problems.push('AUTH_BOOTSTRAP_ADMIN_USERNAME and AUTH_BOOTSTRAP_ADMIN_PASSWORD: set both or neither');
+  }
+  if (username !== '' && !USERNAME.test(username)) {
+    problems.push('AUTH_BOOTSTRAP_ADMIN_USERNAME: expected 3-64 characters: a lower-case letter, then lower-case letters, digits, ".", "_" or "-"');
+  }
+  if (password !== '' && password.length < passwordMinLength) {
+    problems.push(`AUTH_BOOTSTRAP_ADMIN_PASSWORD: expected at least AUTH_PASSWORD_MIN_LENGTH (${passwordMinLength}) characters`);
+  }
+  return username !== '' && password !== '' ? { username, password: new Secret(password) } : undefined;
+}
+
+function loadAuthConfig(env: NodeJS.ProcessEnv, problems: string[], int: IntReader): AuthConfig {
+  const rawSecret = env.AUTH_JWT_SECRET;
+  const jwtSecret = rawSecret === undefined || rawSecret === '' ? undefined : base64Key('AUTH_JWT_SECRET', rawSecret, 32, problems);
+  const passwordMinLength = int('AUTH_PASSWORD_MIN_LENGTH', 12, 8, 256);
+  return {
+    jwtSecret: jwtSecret ? new Secret(jwtSecret) : undefined,
+    jwtIssuer: env.AUTH_JWT_ISSUER ?? 'ledger-gateway',
+    jwtAudience: env.AUTH_JWT_AUDIENCE ?? 'ledger-gateway-api',
+    jwtTtlSeconds: int('AUTH_JWT_TTL_SECONDS', 900, 30, 86_400),
+    passwordMinLength,
+    maxFailuresPerUser: int('AUTH_LOGIN_MAX_FAILURES_PER_USER', 5, 1, 10_000),
+    maxFailuresPerAddress: int('AUTH_LOGIN_MAX_FAILURES_PER_ADDRESS', 20, 1, 100_000),
+    failureWindowSeconds: int('AUTH_LOGIN_FAILURE_WINDOW_SECONDS', 900, 1, 86_400),
+    defaultMspId: env.AUTH_DEFAULT_MSP_ID ?? env.LEDGER_MSP_ID ?? 'Org1MSP',
+    bootstrapAdmin: bootstrapAdmin(env, passwordMinLength, problems),
+  };
+}
+
+/**
+ * A setting that only some roles need (the wallet key, the JWT secret), or the start-up error that
+ * names it. Factories call it when they are created, so a missing key stops the start, not the
+ * first request.
+ */
+export function requireSetting<T>(value: T | undefined, key: string, hint: string): T {
+  if (value === undefined) throw new ConfigError([`${key}: required (${hint})`]);
+  return value;
 }

@@ -19,6 +19,7 @@ const TABLES = [
   'blocks',
   'chaincode_events',
   'channels',
+  'fabric_identities',
   'state',
   'sync_checkpoints',
   'token_accounts',
@@ -26,6 +27,7 @@ const TABLES = [
   'transactions',
   'tx_reads',
   'tx_writes',
+  'users',
 ];
 
 async function query<T extends object>(url: string, sql: string): Promise<T[]> {
