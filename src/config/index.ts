@@ -93,6 +93,7 @@ export interface Config {
   readonly ledger: LedgerIdentityConfig;
   readonly identities: IdentitiesConfig;
   readonly auth: AuthConfig;
+  readonly ledgerClient: LedgerClientConfig;
 }
 
 export class ConfigError extends Error {
@@ -151,6 +152,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, repoRoot: string): Config {
     },
     identities: loadIdentitiesConfig(env, fabricState, problems, int),
     auth: loadAuthConfig(env, problems, int),
+    ledgerClient: loadLedgerClientConfig(env, fabricState, problems, int),
   };
   if (problems.length > 0) throw new ConfigError(problems);
   return Object.freeze(config);
@@ -257,4 +259,69 @@ function loadAuthConfig(env: NodeJS.ProcessEnv, problems: string[], int: IntRead
 export function requireSetting<T>(value: T | undefined, key: string, hint: string): T {
   if (value === undefined) throw new ConfigError([`${key}: required (${hint})`]);
   return value;
+}
+
+/** The commit-wait strategies of the DApp layer's ledger client (fabric-network's names). */
+export const LEDGER_EVENT_STRATEGIES = [
+  'PREFER_MSPID_SCOPE_ANYFORTX',
+  'PREFER_MSPID_SCOPE_ALLFORTX',
+  'MSPID_SCOPE_ANYFORTX',
+  'MSPID_SCOPE_ALLFORTX',
+  'NETWORK_SCOPE_ANYFORTX',
+  'NETWORK_SCOPE_ALLFORTX',
+] as const;
+
+/** The DApp layer's ledger client: the same shape as `createFabricLedgerClient`'s settings. */
+export interface LedgerClientConfig {
+  /** MSP ID -> connection profile path. */
+  readonly connectionProfiles: Readonly<Record<string, string>>;
+  readonly asLocalhost: boolean;
+  readonly eventStrategy: (typeof LEDGER_EVENT_STRATEGIES)[number];
+  readonly timeouts: { readonly endorseMs: number; readonly orderMs: number; readonly commitMs: number; readonly evaluateMs: number; readonly connectMs: number };
+  readonly pool: { readonly maxSize: number; readonly idleMs: number };
+  readonly retry: { readonly maxAttempts: number; readonly initialDelayMs: number; readonly maxDelayMs: number };
+  readonly peerBackoff: { readonly initialMs: number; readonly maxMs: number };
+}
+
+const MSP_ID = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
+
+function loadLedgerClientConfig(env: NodeJS.ProcessEnv, fabricState: string, problems: string[], int: IntReader): LedgerClientConfig {
+  const connectionProfiles: Record<string, string> = {};
+  const profiles = env.LEDGER_CONNECTION_PROFILES;
+  if (profiles === undefined || profiles === '') {
+    connectionProfiles.Org1MSP = path.join(fabricState, 'connection-org1.json');
+    connectionProfiles.Org2MSP = path.join(fabricState, 'connection-org2.json');
+  } else {
+    for (const item of profiles.split(',').map((s) => s.trim()).filter(Boolean)) {
+      const at = item.indexOf('=');
+      const mspId = item.slice(0, at);
+      if (at < 1 || !MSP_ID.test(mspId) || item.length === at + 1) problems.push(`LEDGER_CONNECTION_PROFILES: expected MSPID=path[,MSPID=path...], bad: "${item}"`);
+      else connectionProfiles[mspId] = item.slice(at + 1);
+    }
+  }
+  const eventStrategy = env.LEDGER_EVENT_STRATEGY ?? 'PREFER_MSPID_SCOPE_ANYFORTX';
+  const strategy = LEDGER_EVENT_STRATEGIES.find((s) => s === eventStrategy);
+  if (!strategy) problems.push(`LEDGER_EVENT_STRATEGY: expected one of ${LEDGER_EVENT_STRATEGIES.join(', ')}, got "${eventStrategy}"`);
+  const retryInitial = int('LEDGER_RETRY_INITIAL_MS', 100, 1, 60_000);
+  const retryMax = int('LEDGER_RETRY_MAX_MS', 3000, 1, 600_000);
+  if (retryMax < retryInitial) problems.push('LEDGER_RETRY_MAX_MS: must not be below LEDGER_RETRY_INITIAL_MS');
+  const backoff = int('LEDGER_PEER_BACKOFF_MS', 2000, 1, 600_000);
+  const backoffMax = int('LEDGER_PEER_BACKOFF_MAX_MS', 30_000, 1, 3_600_000);
+  if (backoffMax < backoff) problems.push('LEDGER_PEER_BACKOFF_MAX_MS: must not be below LEDGER_PEER_BACKOFF_MS');
+  return {
+    connectionProfiles,
+    // Validated with the sync settings above (one key for both).
+    asLocalhost: (env.LEDGER_AS_LOCALHOST ?? 'true') === 'true',
+    eventStrategy: strategy ?? 'PREFER_MSPID_SCOPE_ANYFORTX',
+    timeouts: {
+      endorseMs: int('LEDGER_ENDORSE_TIMEOUT_MS', 15_000, 100, 600_000),
+      orderMs: int('LEDGER_ORDER_TIMEOUT_MS', 10_000, 100, 600_000),
+      commitMs: int('LEDGER_COMMIT_TIMEOUT_MS', 30_000, 100, 600_000),
+      evaluateMs: int('LEDGER_EVALUATE_TIMEOUT_MS', 10_000, 100, 600_000),
+      connectMs: int('LEDGER_CONNECT_TIMEOUT_MS', 3000, 100, 60_000),
+    },
+    pool: { maxSize: int('LEDGER_POOL_MAX', 100, 1, 100_000), idleMs: int('LEDGER_POOL_IDLE_MS', 300_000, 1000, 86_400_000) },
+    retry: { maxAttempts: int('LEDGER_RETRY_MAX_ATTEMPTS', 6, 1, 100), initialDelayMs: retryInitial, maxDelayMs: retryMax },
+    peerBackoff: { initialMs: backoff, maxMs: backoffMax },
+  };
 }
