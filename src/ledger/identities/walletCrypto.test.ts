@@ -123,6 +123,7 @@ describe('LedgerIdentity', () => {
     expect(identity.toX509Identity().credentials.privateKey).toBe(KEY_PEM);
     expect(JSON.stringify(identity)).not.toContain('PRIVATE KEY');
     expect(inspect(identity, { showHidden: true, depth: 5 })).not.toContain('PRIVATE KEY');
+    // eslint-disable-next-line @typescript-eslint/no-misused-spread -- the point: a spread must not carry the key
     expect(JSON.stringify({ ...identity })).not.toContain('PRIVATE KEY');
   });
 });
