@@ -285,20 +285,23 @@ export interface LedgerClientConfig {
 
 const MSP_ID = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
 
-function loadLedgerClientConfig(env: NodeJS.ProcessEnv, fabricState: string, problems: string[], int: IntReader): LedgerClientConfig {
-  const connectionProfiles: Record<string, string> = {};
-  const profiles = env.LEDGER_CONNECTION_PROFILES;
-  if (profiles === undefined || profiles === '') {
-    connectionProfiles.Org1MSP = path.join(fabricState, 'connection-org1.json');
-    connectionProfiles.Org2MSP = path.join(fabricState, 'connection-org2.json');
-  } else {
-    for (const item of profiles.split(',').map((s) => s.trim()).filter(Boolean)) {
-      const at = item.indexOf('=');
-      const mspId = item.slice(0, at);
-      if (at < 1 || !MSP_ID.test(mspId) || item.length === at + 1) problems.push(`LEDGER_CONNECTION_PROFILES: expected MSPID=path[,MSPID=path...], bad: "${item}"`);
-      else connectionProfiles[mspId] = item.slice(at + 1);
-    }
+/** `MSPID=path,...`; unset, the local network's two organisations in the state folder. */
+function connectionProfilesFrom(raw: string | undefined, fabricState: string, problems: string[]): Record<string, string> {
+  if (raw === undefined || raw === '') {
+    return { Org1MSP: path.join(fabricState, 'connection-org1.json'), Org2MSP: path.join(fabricState, 'connection-org2.json') };
   }
+  const profiles: Record<string, string> = {};
+  for (const item of raw.split(',').map((s) => s.trim()).filter(Boolean)) {
+    const at = item.indexOf('=');
+    const mspId = item.slice(0, at);
+    if (at < 1 || !MSP_ID.test(mspId) || item.length === at + 1) problems.push(`LEDGER_CONNECTION_PROFILES: expected MSPID=path[,MSPID=path...], bad: "${item}"`);
+    else profiles[mspId] = item.slice(at + 1);
+  }
+  return profiles;
+}
+
+function loadLedgerClientConfig(env: NodeJS.ProcessEnv, fabricState: string, problems: string[], int: IntReader): LedgerClientConfig {
+  const connectionProfiles = connectionProfilesFrom(env.LEDGER_CONNECTION_PROFILES, fabricState, problems);
   const eventStrategy = env.LEDGER_EVENT_STRATEGY ?? 'PREFER_MSPID_SCOPE_ANYFORTX';
   const strategy = LEDGER_EVENT_STRATEGIES.find((s) => s === eventStrategy);
   if (!strategy) problems.push(`LEDGER_EVENT_STRATEGY: expected one of ${LEDGER_EVENT_STRATEGIES.join(', ')}, got "${eventStrategy}"`);
