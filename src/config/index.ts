@@ -53,7 +53,7 @@ export interface IdentitiesConfig {
   readonly walletKey: WalletKeyConfig | undefined;
   /** Older keys (WALLET_PREVIOUS_KEYS) still accepted for decryption, by version. */
   readonly previousWalletKeys: readonly WalletKeyConfig[];
-  /** Connection profiles whose certificateAuthorities the gateway enrolls users with, one per organisation. */
+  /** Connection profiles (LEDGER_CONNECTION_PROFILES) whose certificateAuthorities enroll users, one per organisation. */
   readonly connectionProfilePaths: readonly string[];
   readonly registrarId: string;
   readonly registrarSecret: Secret;
@@ -197,12 +197,8 @@ function loadIdentitiesConfig(env: NodeJS.ProcessEnv, fabricState: string, probl
   const rawKey = env.WALLET_KEY;
   const current = rawKey === undefined || rawKey === '' ? undefined : base64Key('WALLET_KEY', rawKey, 32, problems);
   const previous = previousWalletKeys(env.WALLET_PREVIOUS_KEYS ?? '', version, problems);
-  const defaultProfiles = ['connection-org1.json', 'connection-org2.json'].map((f) => path.join(fabricState, f)).join(',');
-  const profiles = (env.IDENTITY_CONNECTION_PROFILES ?? defaultProfiles)
-    .split(',')
-    .map((s) => s.trim())
-    .filter(Boolean);
-  if (profiles.length === 0) problems.push('IDENTITY_CONNECTION_PROFILES: expected a comma-separated list of connection profile paths');
+  // The same profiles as the ledger client (LEDGER_CONNECTION_PROFILES, which reports its own problems).
+  const profiles = Object.values(connectionProfilesFrom(env.LEDGER_CONNECTION_PROFILES, fabricState, []));
   const registrarId = env.CA_REGISTRAR_ID ?? 'admin';
   if (registrarId === '') problems.push('CA_REGISTRAR_ID: must not be empty');
   return {

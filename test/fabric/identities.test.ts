@@ -17,7 +17,7 @@ import {
   createWalletCipher,
   type CertificateAuthorities,
   type IdentityService,
-  type LedgerIdentity,
+  type WalletIdentity,
 } from '../../src/ledger/identities';
 import { createPrismaClient, type PrismaClient } from '../../src/store';
 import { createIsolatedDatabase, type IsolatedDatabase } from '../db/isolatedDatabase';
@@ -78,7 +78,7 @@ afterAll(async () => {
 });
 
 /** fabric-network used directly, in the test only, to sign as a wallet identity. */
-async function contractAs(identity: LedgerIdentity, contractName: 'assets' | 'tokens'): Promise<ReturnType<Awaited<ReturnType<Gateway['getNetwork']>>['getContract']>> {
+async function contractAs(identity: WalletIdentity, contractName: 'assets' | 'tokens'): Promise<ReturnType<Awaited<ReturnType<Gateway['getNetwork']>>['getContract']>> {
   const org = identity.mspId === 'Org1MSP' ? 'org1' : 'org2';
   const profile = JSON.parse(await readFile(profilePath(org), 'utf8')) as Record<string, unknown>;
   const wallet = await Wallets.newInMemoryWallet();
@@ -98,7 +98,7 @@ const newName = (base: string): string => uniqueId(base).toLowerCase();
 
 describe('a user created through the users service', () => {
   let username: string;
-  let identity: LedgerIdentity;
+  let identity: WalletIdentity;
 
   beforeAll(async () => {
     username = newName('alice');
@@ -112,7 +112,7 @@ describe('a user created through the users service', () => {
     expect(cert.issuer).toContain('ca.org1.example.com');
     expect(certificateAttributes(identity.certificate)).toMatchObject({ role: 'user', 'hf.EnrollmentID': username });
     // The key in the wallet is the certificate's key.
-    const fromKey = createPublicKey(createPrivateKey(identity.privateKeyPem())).export({ type: 'spki', format: 'der' });
+    const fromKey = createPublicKey(createPrivateKey(identity.privateKey)).export({ type: 'spki', format: 'der' });
     expect(Buffer.from(fromKey).equals(Buffer.from(cert.publicKey.export({ type: 'spki', format: 'der' })))).toBe(true);
     const user = await prisma.user.findUniqueOrThrow({ where: { username }, include: { fabricIdentity: true } });
     expect(user.fabricIdentity?.notAfter.getTime()).toBe(new Date(cert.validTo).getTime());
@@ -122,7 +122,7 @@ describe('a user created through the users service', () => {
     const row = await prisma.fabricIdentity.findUniqueOrThrow({ where: { label: `Org1MSP/${username}` } });
     const stored = Buffer.from(row.keyCiphertext).toString('latin1');
     expect(stored).not.toContain('PRIVATE KEY');
-    expect(stored).not.toContain(identity.privateKeyPem().split('\n')[1] ?? 'x');
+    expect(stored).not.toContain(identity.privateKey.split('\n')[1] ?? 'x');
     expect(row.keyIv).toHaveLength(12);
     expect(row.keyAuthTag).toHaveLength(16);
     expect(row.keyVersion).toBe(1);
@@ -148,7 +148,7 @@ describe('a user created through the users service', () => {
     expect(report.renewed).toContain(`Org1MSP/${username}`);
     const renewed = await identities.load(`Org1MSP/${username}`);
     expect(renewed.certificate).not.toBe(identity.certificate);
-    expect(renewed.privateKeyPem()).not.toBe(identity.privateKeyPem());
+    expect(renewed.privateKey).not.toBe(identity.privateKey);
     expect(certificateAttributes(renewed.certificate)).toMatchObject({ role: 'user', 'hf.EnrollmentID': username });
     expect(new X509Certificate(renewed.certificate).subject).toContain(`CN=${username}`);
     const assets = await contractAs(renewed, 'assets');
@@ -162,13 +162,19 @@ describe('a user created through the users service', () => {
 
   test('disabling the user revokes the identity at the CA: re-enrollment is refused, the wallet refuses to load it', async () => {
     const before = identity;
+    const normalise = (pem: string): string => new X509Certificate(pem).serialNumber;
+    const active = await cas.activeCertificates({ mspId: 'Org1MSP', enrollmentId: username });
+    expect(active.map(normalise)).toContain(normalise(before.certificate));
     const { token } = await users.login({ username, password: PASSWORD });
     await users.disableUser(username);
     await expect(users.authenticate(token)).rejects.toMatchObject({ code: 'UNAUTHENTICATED' });
     expect(await identities.info(`Org1MSP/${username}`)).toMatchObject({ revoked: true });
     await expect(identities.load(`Org1MSP/${username}`)).rejects.toMatchObject({ code: 'FORBIDDEN' });
-    // The CA itself: the revoked certificate can no longer re-enroll.
-    await expect(cas.reenroll(before)).rejects.toThrow(/revoked certificate/);
+    // The CA itself: it lists no unrevoked certificate for the user any more, and refuses to
+    // re-enroll with the revoked one (its log says "a revoked certificate"; the client is told
+    // "Authentication failure").
+    expect(await cas.activeCertificates({ mspId: 'Org1MSP', enrollmentId: username })).toEqual([]);
+    await expect(cas.reenroll(before)).rejects.toThrow(/Authentication failure/);
     // Disabling again does not call the CA a second time (and does not fail).
     await users.disableUser(username);
   });

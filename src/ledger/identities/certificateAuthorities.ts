@@ -7,7 +7,7 @@ import { User } from 'fabric-common';
 
 import { AppError, ErrorCode, type Logger } from '../../common';
 import type { Secret } from '../../config';
-import type { LedgerIdentity } from './ledgerIdentity';
+import type { WalletIdentity } from './ledgerIdentity';
 
 /**
  * The organisations' Fabric CAs, reached through the `certificateAuthorities` of their connection
@@ -29,9 +29,18 @@ export interface CertificateAuthorities {
   /** Registers `enrollmentId` with a random one-time secret and `role=<role>:ecert`, then enrolls it. */
   registerAndEnroll(request: { mspId: string; enrollmentId: string; role: IdentityRole }): Promise<EnrolledCredentials>;
   /** A new key and certificate for an identity, authenticated by its current ones; the role attribute carries over. */
-  reenroll(identity: LedgerIdentity): Promise<EnrolledCredentials>;
+  reenroll(identity: WalletIdentity): Promise<EnrolledCredentials>;
   /** Revokes every certificate of the enrollment id; the CA refuses it from then on. */
   revoke(request: { mspId: string; enrollmentId: string; reason?: string }): Promise<void>;
+  /** The PEMs of the enrollment id's certificates that the CA has issued and neither revoked nor seen expire. */
+  activeCertificates(request: { mspId: string; enrollmentId: string }): Promise<string[]>;
+}
+
+/** FabricCAServices' certificate service, which its type declarations leave out. */
+interface CertificateQuery {
+  newCertificateService(): {
+    getCertificates(request: { id: string; notrevoked: boolean; notexpired: boolean }, registrar: User): Promise<{ result?: { certs?: { PEM?: string }[] } }>;
+  };
 }
 
 export interface CaEndpoint {
@@ -151,7 +160,7 @@ export function createCertificateAuthorities({ endpoints, registrarId, registrar
     },
     async reenroll(identity) {
       const ca = endpointOf(identity.mspId);
-      const current = User.createUser(identity.enrollmentId, '', identity.mspId, identity.certificate, identity.privateKeyPem());
+      const current = User.createUser(identity.enrollmentId, '', identity.mspId, identity.certificate, identity.privateKey);
       try {
         const enrollment = await services(ca).reenroll(current, ATTRIBUTE_REQUESTS);
         log.info({ label: identity.label, ca: ca.caName }, 're-enrolled an identity');
@@ -168,6 +177,17 @@ export function createCertificateAuthorities({ endpoints, registrarId, registrar
         log.info({ mspId, enrollmentId, ca: ca.caName }, 'revoked an identity');
       } catch (error) {
         throw caError(error, `revoke "${enrollmentId}" with ${ca.caName}`);
+      }
+    },
+    async activeCertificates({ mspId, enrollmentId }) {
+      const ca = endpointOf(mspId);
+      const registrar = await registrarOf(mspId);
+      try {
+        const query = services(ca) as unknown as CertificateQuery;
+        const response = await query.newCertificateService().getCertificates({ id: enrollmentId, notrevoked: true, notexpired: true }, registrar);
+        return (response.result?.certs ?? []).map((c) => c.PEM ?? '').filter(Boolean);
+      } catch (error) {
+        throw caError(error, `list the certificates of "${enrollmentId}" at ${ca.caName}`);
       }
     },
   };

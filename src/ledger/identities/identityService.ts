@@ -1,6 +1,6 @@
 import { AppError, ErrorCode, isAppError, type Logger } from '../../common';
 import type { CertificateAuthorities, IdentityRole } from './certificateAuthorities';
-import { identityLabel, type LedgerIdentity } from './ledgerIdentity';
+import { identityLabel, type WalletIdentity } from './ledgerIdentity';
 import type { Wallet, WalletEntryInfo } from './wallet';
 
 /**
@@ -11,7 +11,7 @@ export interface IdentityService {
   readonly mspIds: readonly string[];
   issue(request: { mspId: string; enrollmentId: string; role: IdentityRole }): Promise<WalletEntryInfo>;
   /** The identity with its key, for the ledger client; FORBIDDEN if revoked. */
-  load(label: string): Promise<LedgerIdentity>;
+  load(label: string): Promise<WalletIdentity>;
   info(label: string): Promise<WalletEntryInfo | undefined>;
   infoById(id: string): Promise<WalletEntryInfo | undefined>;
   /** Re-enrolls one identity now (new key and certificate) and stores the result. */

@@ -14,7 +14,7 @@ export { caEndpointsFromProfiles, caError, createCertificateAuthorities } from '
 export type { CaEndpoint, CertificateAuthorities, EnrolledCredentials, IdentityRole } from './certificateAuthorities';
 export { createIdentityService } from './identityService';
 export type { IdentityService, RenewalReport } from './identityService';
-export { certificateAttributes, certificateNotAfter, identityLabel, LedgerIdentity } from './ledgerIdentity';
+export { certificateAttributes, certificateNotAfter, identityLabel, WalletIdentity } from './ledgerIdentity';
 export { createWallet } from './wallet';
 export type { Wallet, WalletEntryInfo } from './wallet';
 export { createWalletCipher, walletCipherFromConfig, WALLET_KEY_BYTES } from './walletCrypto';

@@ -3,31 +3,37 @@ import { inspect } from 'node:util';
 
 /**
  * A Fabric identity with its private key decrypted, in memory only, for the ledger client to sign
- * with. The key is a private field: it is left out of JSON, `util.inspect` (and so of pino and
- * console output) and object spreads; only `privateKeyPem()` returns it.
+ * with; it has the shape of the ledger client's identity (`key`, `mspId`, `certificate`,
+ * `privateKey`). The key lives in a private field behind a getter on the prototype, so it is left
+ * out of JSON, `util.inspect` (and so of pino and console output) and object spreads.
  */
-export class LedgerIdentity {
-  readonly #privateKeyPem: string;
+export class WalletIdentity {
+  readonly #privateKey: string;
 
   constructor(
-    /** `<MSP id>/<enrollment id>`. */
+    /** `<MSP id>/<enrollment id>`, also the ledger client's cache key. */
     readonly label: string,
     readonly mspId: string,
     readonly enrollmentId: string,
     readonly certificate: string,
-    privateKeyPem: string,
+    privateKey: string,
   ) {
-    this.#privateKeyPem = privateKeyPem;
+    this.#privateKey = privateKey;
     Object.freeze(this);
   }
 
-  privateKeyPem(): string {
-    return this.#privateKeyPem;
+  get key(): string {
+    return this.label;
+  }
+
+  /** The private key (PEM). */
+  get privateKey(): string {
+    return this.#privateKey;
   }
 
   /** The shape fabric-network's wallets take (`X509Identity`). */
   toX509Identity(): { type: 'X.509'; mspId: string; credentials: { certificate: string; privateKey: string } } {
-    return { type: 'X.509', mspId: this.mspId, credentials: { certificate: this.certificate, privateKey: this.#privateKeyPem } };
+    return { type: 'X.509', mspId: this.mspId, credentials: { certificate: this.certificate, privateKey: this.#privateKey } };
   }
 
   toJSON(): Record<string, string> {
@@ -35,7 +41,7 @@ export class LedgerIdentity {
   }
 
   [inspect.custom](): string {
-    return `LedgerIdentity(${this.label})`;
+    return `WalletIdentity(${this.label})`;
   }
 }
 

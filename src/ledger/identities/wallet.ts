@@ -1,11 +1,11 @@
 import { AppError, ErrorCode } from '../../common';
 import type { PrismaClient } from '../../store';
-import { certificateNotAfter, identityLabel, LedgerIdentity } from './ledgerIdentity';
+import { certificateNotAfter, identityLabel, WalletIdentity } from './ledgerIdentity';
 import type { WalletCipher } from './walletCrypto';
 
 /**
  * The wallet in PostgreSQL (table `fabric_identities`): certificates in the clear, private keys
- * sealed with the wallet cipher. Keys are decrypted only in `load`, into a LedgerIdentity.
+ * sealed with the wallet cipher. Keys are decrypted only in `load`, into a WalletIdentity.
  */
 export interface WalletEntryInfo {
   readonly id: string;
@@ -21,7 +21,7 @@ export interface Wallet {
   /** Stores (or replaces, after a re-enrollment) the identity's certificate and key. */
   put(entry: { mspId: string; enrollmentId: string; certificate: string; privateKeyPem: string }): Promise<WalletEntryInfo>;
   /** The identity with its key decrypted; NOT_FOUND if absent, FORBIDDEN if revoked. */
-  load(label: string): Promise<LedgerIdentity>;
+  load(label: string): Promise<WalletIdentity>;
   info(label: string): Promise<WalletEntryInfo | undefined>;
   infoById(id: string): Promise<WalletEntryInfo | undefined>;
   markRevoked(label: string): Promise<void>;
@@ -64,7 +64,7 @@ export function createWallet({ prisma, cipher }: WalletDeps): Wallet {
       if (!row) throw new AppError(ErrorCode.NOT_FOUND, `no identity "${label}" in the wallet`, { label });
       if (row.revoked) throw new AppError(ErrorCode.FORBIDDEN, `the identity "${label}" is revoked`, { label });
       const privateKeyPem = cipher.open({ ciphertext: row.keyCiphertext, iv: row.keyIv, authTag: row.keyAuthTag, keyVersion: row.keyVersion }, label);
-      return new LedgerIdentity(row.label, row.mspId, row.enrollmentId, row.certificate, privateKeyPem);
+      return new WalletIdentity(row.label, row.mspId, row.enrollmentId, row.certificate, privateKeyPem);
     },
     async info(label) {
       return (await rows.findUnique({ where: { label }, select: INFO_COLUMNS })) ?? undefined;

@@ -3,7 +3,7 @@ import { inspect } from 'node:util';
 
 import { isAppError } from '../../common';
 import { ConfigError, loadConfig, Secret } from '../../config';
-import { LedgerIdentity } from './ledgerIdentity';
+import { WalletIdentity } from './ledgerIdentity';
 import { createWalletCipher, walletCipherFromConfig } from './walletCrypto';
 
 const KEY_PEM = '-----BEGIN PRIVATE KEY-----\nMIGHAgEAMBMGByqGSM49AgEGCCqGSM49AwEHBG0wawIBAQQg\n-----END PRIVATE KEY-----\n';
@@ -116,10 +116,10 @@ describe('wallet settings', () => {
   });
 });
 
-describe('LedgerIdentity', () => {
+describe('WalletIdentity', () => {
   test('the private key stays out of JSON, inspect and spreads', () => {
-    const identity = new LedgerIdentity('Org1MSP/alice', 'Org1MSP', 'alice', 'CERT', KEY_PEM);
-    expect(identity.privateKeyPem()).toBe(KEY_PEM);
+    const identity = new WalletIdentity('Org1MSP/alice', 'Org1MSP', 'alice', 'CERT', KEY_PEM);
+    expect(identity.privateKey).toBe(KEY_PEM);
     expect(identity.toX509Identity().credentials.privateKey).toBe(KEY_PEM);
     expect(JSON.stringify(identity)).not.toContain('PRIVATE KEY');
     expect(inspect(identity, { showHidden: true, depth: 5 })).not.toContain('PRIVATE KEY');
