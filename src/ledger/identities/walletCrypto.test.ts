@@ -3,6 +3,7 @@ import { inspect } from 'node:util';
 
 import { isAppError } from '../../common';
 import { ConfigError, loadConfig, Secret } from '../../config';
+import type { LedgerIdentity } from '../ledgerClient';
 import { WalletIdentity } from './ledgerIdentity';
 import { createWalletCipher, walletCipherFromConfig } from './walletCrypto';
 
@@ -121,6 +122,9 @@ describe('WalletIdentity', () => {
     const identity = new WalletIdentity('Org1MSP/alice', 'Org1MSP', 'alice', 'CERT', KEY_PEM);
     expect(identity.privateKey).toBe(KEY_PEM);
     expect(identity.toX509Identity().credentials.privateKey).toBe(KEY_PEM);
+    // Handed to the ledger client as it is.
+    const forClient: LedgerIdentity = identity;
+    expect({ key: forClient.key, privateKey: forClient.privateKey }).toEqual({ key: 'Org1MSP/alice', privateKey: KEY_PEM });
     expect(JSON.stringify(identity)).not.toContain('PRIVATE KEY');
     expect(inspect(identity, { showHidden: true, depth: 5 })).not.toContain('PRIVATE KEY');
     // eslint-disable-next-line @typescript-eslint/no-misused-spread -- the point: a spread must not carry the key
