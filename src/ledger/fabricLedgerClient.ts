@@ -174,7 +174,7 @@ export function createFabricLedgerClient(deps: FabricLedgerClientDeps): FabricLe
     let transactionId: string | undefined;
     let guard: NodeJS.Timeout | undefined;
     try {
-      const network = await lease.gateway.gateway.getNetwork(request.channel);
+      const network = await networkOf(lease.gateway.gateway, request.channel, 'endorse');
       const contract = network.getContract(request.chaincode, request.contract);
       const transaction = contract.createTransaction(request.fn);
       transactionId = transaction.getTransactionId();
@@ -247,7 +247,9 @@ export function createFabricLedgerClient(deps: FabricLedgerClientDeps): FabricLe
         } catch (error) {
           const appError = error instanceof AppError ? error : new AppError(ErrorCode.INTERNAL, 'unexpected ledger failure', {}, { cause: error });
           if (!shouldRetry(appError, n, retry)) {
-            submitLog.warn({ code: appError.code, attempts: n, details: appError.details }, 'submission failed');
+            // Chaincode refusals are the caller's business (info); the rest is the ledger's (warn).
+            const level = appError.details.chaincodeCode === undefined ? 'warn' : 'info';
+            submitLog[level]({ code: appError.code, attempts: n, details: appError.details }, 'submission failed');
             throw new AppError(appError.code, appError.message, { ...appError.details, attempts: n, retried }, { cause: appError.cause });
           }
           const delay = backoffDelayMs(n, retry, deps.random);
@@ -260,7 +262,7 @@ export function createFabricLedgerClient(deps: FabricLedgerClientDeps): FabricLe
     async evaluate(identity, request) {
       const lease = await pool.acquire(identity.key, identity);
       try {
-        const network = await lease.gateway.gateway.getNetwork(request.channel);
+        const network = await networkOf(lease.gateway.gateway, request.channel, 'evaluate');
         return await network.getContract(request.chaincode, request.contract).evaluateTransaction(request.fn, ...request.args);
       } catch (error) {
         if (error instanceof AppError) throw error;
@@ -384,6 +386,15 @@ class CommitProbe {
       },
     };
   };
+}
+
+/** The channel's network of a gateway; failing discovery means the ledger is unreachable, not a refusal. */
+async function networkOf(gateway: Gateway, channel: string, phase: LedgerPhase): Promise<Network> {
+  try {
+    return await gateway.getNetwork(channel);
+  } catch (error) {
+    throw new AppError(ErrorCode.LEDGER_UNAVAILABLE, `could not reach channel ${channel}`, { phase, mayCommit: false, reason: messageOf(error) }, { cause: error });
+  }
 }
 
 function toSeconds(ms: number): number {
