@@ -82,6 +82,9 @@ export function createSyncWorker(deps: SyncWorkerDeps): SyncWorker {
       signal.addEventListener('abort', () => { resolve([]); }, { once: true });
     });
     try {
+      // Foreign-key checks run through cached plans; planned while the tables were small they
+      // scan sequentially, and a long catch-up then slows down quadratically. Re-plan each time.
+      await client.query('SET plan_cache_mode = force_custom_plan');
       if (!(await acquireLock(client, signal))) return;
       checkpoint = await ensureCheckpoint(client, channel);
       phase = 'syncing';
