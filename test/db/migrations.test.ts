@@ -107,6 +107,7 @@ describe('prisma migrate deploy', () => {
       { table_name: 'transactions', delete_rule: 'CASCADE' },
       { table_name: 'tx_reads', delete_rule: 'CASCADE' },
       { table_name: 'tx_writes', delete_rule: 'CASCADE' },
+      { table_name: 'users', delete_rule: 'SET NULL' },
     ]);
   });
 
