@@ -1,4 +1,4 @@
-import { AppError, ErrorCode, isAppError, type Logger } from '../common';
+import { AppError, ErrorCode, type Logger } from '../common';
 import type { AuthConfig } from '../config';
 import { Prisma, type PrismaClient } from '../store';
 import { hashPassword, passwordProblem, verifyAgainstNothing, verifyPassword } from './passwords';
@@ -66,6 +66,9 @@ export interface UsersServiceDeps {
   readonly config: Pick<AuthConfig, 'passwordMinLength' | 'defaultMspId' | 'bootstrapAdmin'>;
   readonly log: Logger;
 }
+
+/** How long a start waits for another replica's bootstrap, and may take for its own (CA calls included). */
+const BOOTSTRAP_WAIT_MS = 120_000;
 
 export const USERNAME_PATTERN = /^[a-z][a-z0-9._-]{2,63}$/;
 
@@ -178,22 +181,24 @@ export function createUsersService({ prisma, identities, tokens, userLimiter, ad
     async ensureBootstrapAdmin() {
       const admin = config.bootstrapAdmin;
       if (!admin) return 'not-configured';
-      const existing = await findRow(admin.username);
-      if (existing) {
-        if (existing.role !== 'ADMIN' || existing.disabled) {
-          log.warn({ username: existing.username, role: existing.role, disabled: existing.disabled }, 'the bootstrap admin exists but is not an enabled ADMIN; left as it is');
-        }
-        return 'exists';
-      }
-      try {
-        await createUser({ username: admin.username, password: admin.password.reveal(), role: 'ADMIN' });
-        log.info({ username: admin.username }, 'bootstrap admin created');
-        return 'created';
-      } catch (error) {
-        // Another replica created it at the same moment.
-        if (isAppError(error, ErrorCode.CONFLICT) && (await findRow(admin.username))) return 'exists';
-        throw error;
-      }
+      // Replicas starting together take turns: the lock lives as long as this transaction, which
+      // only holds it (the user is created on other connections) and so never conflicts.
+      return prisma.$transaction(
+        async (tx) => {
+          await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtext('ledger-gateway:bootstrap-admin'))`;
+          const existing = await findRow(admin.username);
+          if (existing) {
+            if (existing.role !== 'ADMIN' || existing.disabled) {
+              log.warn({ username: existing.username, role: existing.role, disabled: existing.disabled }, 'the bootstrap admin exists but is not an enabled ADMIN; left as it is');
+            }
+            return 'exists' as const;
+          }
+          await createUser({ username: admin.username, password: admin.password.reveal(), role: 'ADMIN' });
+          log.info({ username: admin.username }, 'bootstrap admin created');
+          return 'created' as const;
+        },
+        { maxWait: BOOTSTRAP_WAIT_MS, timeout: BOOTSTRAP_WAIT_MS },
+      );
     },
   };
 }

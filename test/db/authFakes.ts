@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 
 import { AppError, ErrorCode } from '../../src/common';
 import type { UserIdentities } from '../../src/auth';
-import type { PrismaClient } from '../../src/store';
+import { Prisma, type PrismaClient } from '../../src/store';
 
 /**
  * A stand-in for the ledger layer's identity service in database tests: it writes wallet rows
@@ -28,6 +28,7 @@ export function fakeIdentities(prisma: PrismaClient, mspIds: readonly string[] =
       if (await prisma.fabricIdentity.findUnique({ where: { label } })) {
         throw new AppError(ErrorCode.CONFLICT, `the wallet already holds an identity "${label}"`, { label });
       }
+      // Like the real CA, which refuses a second registration of the same enrollment id.
       const row = await prisma.fabricIdentity.create({
         data: {
           label,
@@ -40,6 +41,11 @@ export function fakeIdentities(prisma: PrismaClient, mspIds: readonly string[] =
           keyVersion: 1,
           notAfter: new Date(Date.now() + 365 * 86_400_000),
         },
+      }).catch((error: unknown) => {
+        if (error instanceof Prisma.PrismaClientKnownRequestError && error.code === 'P2002') {
+          throw new AppError(ErrorCode.CONFLICT, `the wallet already holds an identity "${label}"`, { label });
+        }
+        throw error;
       });
       return { id: row.id, label };
     },
