@@ -314,7 +314,7 @@ function loadLedgerClientConfig(env: NodeJS.ProcessEnv, fabricState: string, pro
     eventStrategy: strategy ?? 'PREFER_MSPID_SCOPE_ANYFORTX',
     timeouts: {
       endorseMs: int('LEDGER_ENDORSE_TIMEOUT_MS', 15_000, 100, 600_000),
-      orderMs: int('LEDGER_ORDER_TIMEOUT_MS', 10_000, 100, 600_000),
+      orderMs: int('LEDGER_ORDER_TIMEOUT_MS', 5000, 100, 600_000),
       commitMs: int('LEDGER_COMMIT_TIMEOUT_MS', 30_000, 100, 600_000),
       evaluateMs: int('LEDGER_EVALUATE_TIMEOUT_MS', 10_000, 100, 600_000),
       connectMs: int('LEDGER_CONNECT_TIMEOUT_MS', 3000, 100, 60_000),

@@ -37,7 +37,7 @@ export type EventStrategyName = keyof typeof EVENT_STRATEGIES;
 export interface LedgerTimeouts {
   /** Collecting endorsements (per peer request). */
   readonly endorseMs: number;
-  /** Handing the endorsed transaction to an orderer. */
+  /** Handing the endorsed transaction to one orderer (the SDK then tries the next one). */
   readonly orderMs: number;
   /** Waiting for the commit event once the orderer accepted it. */
   readonly commitMs: number;
@@ -47,7 +47,7 @@ export interface LedgerTimeouts {
   readonly connectMs: number;
 }
 
-export const DEFAULT_TIMEOUTS: LedgerTimeouts = { endorseMs: 15_000, orderMs: 10_000, commitMs: 30_000, evaluateMs: 10_000, connectMs: 3000 };
+export const DEFAULT_TIMEOUTS: LedgerTimeouts = { endorseMs: 15_000, orderMs: 5000, commitMs: 30_000, evaluateMs: 10_000, connectMs: 3000 };
 
 export interface FabricLedgerClientDeps {
   /** A common connection profile per MSP ID: a JSON file's path, or the profile itself. */
@@ -74,6 +74,9 @@ interface PooledGateway {
   readonly gateway: Gateway;
   readonly mspId: string;
 }
+
+/** How many orderers the guard allows the SDK to try, one after the other, before giving up. */
+const ORDERER_TRIES = 3;
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -111,8 +114,9 @@ export function createFabricLedgerClient(deps: FabricLedgerClientDeps): FabricLe
           await gateway.connect(profile, {
             identity: x509,
             discovery: { enabled: true, asLocalhost: deps.asLocalhost ?? false },
-            // The SDK takes whole seconds; our own guard (per attempt) enforces the exact deadline.
-            eventHandlerOptions: { endorseTimeout: toSeconds(timeouts.endorseMs), commitTimeout: toSeconds(Math.max(timeouts.commitMs, timeouts.orderMs)), strategy: commitStrategy },
+            // The SDK takes whole seconds, and uses `commitTimeout` for the orderer's broadcast; the
+            // commit wait gets its own deadline in CommitProbe. A guard per attempt caps the whole.
+            eventHandlerOptions: { endorseTimeout: toSeconds(timeouts.endorseMs), commitTimeout: toSeconds(timeouts.orderMs), strategy: commitStrategy },
             queryHandlerOptions: { strategy: queryStrategy(identity.mspId), timeout: toSeconds(timeouts.evaluateMs) },
             'connection-options': { 'grpc-wait-for-ready-timeout': timeouts.connectMs, requestTimeout: Math.max(timeouts.endorseMs, timeouts.evaluateMs) },
           });
@@ -170,7 +174,7 @@ export function createFabricLedgerClient(deps: FabricLedgerClientDeps): FabricLe
   async function attempt(identity: LedgerIdentity, request: LedgerRequest, attemptLog: Logger): Promise<Omit<SubmitResult, 'attempts' | 'retried' | 'timings'> & { endorseMs: number; orderMs: number; commitMs: number }> {
     const lease = await pool.acquire(identity.key, identity);
     const started = performance.now();
-    const probe = new CommitProbe(commitStrategy, identity.mspId, started);
+    const probe = new CommitProbe(commitStrategy, identity.mspId, started, toSeconds(timeouts.commitMs));
     let transactionId: string | undefined;
     let guard: NodeJS.Timeout | undefined;
     try {
@@ -181,7 +185,8 @@ export function createFabricLedgerClient(deps: FabricLedgerClientDeps): FabricLe
       transaction.setEventHandler(probe.factory);
       const submitted = transaction.submit(...request.args);
       submitted.catch(() => undefined);
-      const deadlineMs = timeouts.endorseMs + timeouts.orderMs + timeouts.commitMs;
+      // The SDK may try every orderer in turn, each with its own deadline.
+      const deadlineMs = timeouts.endorseMs + ORDERER_TRIES * timeouts.orderMs + timeouts.commitMs + 1000;
       const expired = new Promise<never>((_, reject) => {
         guard = setTimeout(() => {
           probe.abort();
@@ -314,6 +319,7 @@ class CommitProbe {
     private readonly strategy: TxEventHandlerFactory,
     private readonly mspId: string,
     startedAt: number,
+    private readonly commitSeconds: number,
   ) {
     this.endorsedAt = startedAt;
     this.orderedAt = startedAt;
@@ -354,7 +360,7 @@ class CommitProbe {
   readonly factory: TxEventHandlerFactory = (transactionId: string, network: Network): TxEventHandler => {
     this.phase = 'order';
     this.endorsedAt = performance.now();
-    const inner = this.strategy(transactionId, network);
+    const inner = this.strategy(transactionId, withCommitTimeout(network, this.commitSeconds));
     const listener: CommitListener = (error, event?: CommitEvent) => {
       if (error || !event || this.first) return;
       this.first = { blockNumber: BigInt(event.getBlockEvent().blockNumber.toString()), validationCode: event.status };
@@ -386,6 +392,26 @@ class CommitProbe {
       },
     };
   };
+}
+
+/**
+ * The network as the SDK's commit strategy sees it: the same in every way, except that the
+ * gateway's `commitTimeout` is the commit wait's (the real option is the orderer broadcast's).
+ */
+function withCommitTimeout(network: Network, commitSeconds: number): Network {
+  const gateway = network.getGateway();
+  const options = gateway.getOptions();
+  const view = {
+    getIdentity: () => gateway.getIdentity(),
+    getOptions: () => ({ ...options, eventHandlerOptions: { ...options.eventHandlerOptions, commitTimeout: commitSeconds } }),
+  };
+  return new Proxy(network, {
+    get(target, property) {
+      if (property === 'getGateway') return () => view;
+      const value: unknown = Reflect.get(target, property, target);
+      return typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(target) : value;
+    },
+  });
 }
 
 /** The channel's network of a gateway; failing discovery means the ledger is unreachable, not a refusal. */

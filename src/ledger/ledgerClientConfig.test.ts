@@ -8,7 +8,7 @@ describe('the ledger client settings from the environment', () => {
   test('defaults: both organisations\' profiles in the state folder, the documented deadlines and bounds', () => {
     const c = loadConfig({}, '/repo').ledgerClient;
     expect(c.connectionProfiles).toEqual({ Org1MSP: '/repo/.fabric/connection-org1.json', Org2MSP: '/repo/.fabric/connection-org2.json' });
-    expect(c).toMatchObject({ asLocalhost: true, eventStrategy: 'PREFER_MSPID_SCOPE_ANYFORTX', timeouts: { endorseMs: 15_000, orderMs: 10_000, commitMs: 30_000, evaluateMs: 10_000, connectMs: 3000 } });
+    expect(c).toMatchObject({ asLocalhost: true, eventStrategy: 'PREFER_MSPID_SCOPE_ANYFORTX', timeouts: { endorseMs: 15_000, orderMs: 5000, commitMs: 30_000, evaluateMs: 10_000, connectMs: 3000 } });
     // The same defaults as the client's own.
     expect(c.pool).toEqual(DEFAULT_POOL);
     expect(c.retry).toEqual(DEFAULT_RETRY);
