@@ -34,6 +34,11 @@ export interface FabricBlockSourceOptions {
   readonly queueCapacity?: number;
 }
 
+/** How far behind the head the event stream takes over from pulling. */
+const LIVE_WINDOW = 10n;
+/** Blocks pulled at once while catching up. */
+const PREFETCH = 8n;
+
 export function createFabricBlockSource(options: FabricBlockSourceOptions): BlockSource {
   let gateway: Gateway | undefined;
   const networks = new Map<string, Network>();
@@ -48,11 +53,12 @@ export function createFabricBlockSource(options: FabricBlockSourceOptions): Bloc
     return network;
   };
 
-  return {
+  const source: BlockSource = {
     async subscribe(channel, fromBlock) {
       const network = await networkOf(channel);
       const queue = createBlockQueue<LedgerBlock>(options.queueCapacity ?? 64);
       let expected = fromBlock;
+      let attached = false;
       const listener: BlockListener = async (event: BlockEvent) => {
         if (queue.closed) return;
         try {
@@ -68,12 +74,38 @@ export function createFabricBlockSource(options: FabricBlockSourceOptions): Bloc
           queue.close(error instanceof Error ? error : new Error(String(error)));
         }
       };
-      await network.addBlockListener(listener, { type: 'full', startBlock: fromBlock.toString() });
+      // Far behind, blocks are pulled a few at a time (qscc), so memory is bounded by the queue:
+      // the SDK's event stream does not wait for a slow listener and would buffer the whole
+      // backlog. Near the head, the event stream takes over for low latency.
+      // A function, so the compiler does not assume the flag stays as it was across awaits.
+      const closed = (): boolean => queue.closed;
+      const pump = async (): Promise<void> => {
+        for (;;) {
+          if (closed()) return;
+          const height = await source.height(channel);
+          if (height - expected <= LIVE_WINDOW) break;
+          const end = expected + PREFETCH < height ? expected + PREFETCH : height;
+          const numbers: bigint[] = [];
+          for (let n = expected; n < end; n++) numbers.push(n);
+          const blocks = await Promise.all(numbers.map((n) => source.block(channel, n)));
+          for (const block of blocks) {
+            if (closed()) return;
+            await queue.push(block);
+            expected = block.number + 1n;
+          }
+        }
+        await network.addBlockListener(listener, { type: 'full', startBlock: expected.toString() });
+        attached = true;
+        if (closed()) network.removeBlockListener(listener);
+      };
+      pump().catch((error: unknown) => {
+        queue.close(error instanceof Error ? error : new Error(String(error)));
+      });
       return {
         next: (max) => queue.take(max),
         close() {
           queue.close();
-          network.removeBlockListener(listener);
+          if (attached) network.removeBlockListener(listener);
         },
       };
     },
@@ -93,6 +125,7 @@ export function createFabricBlockSource(options: FabricBlockSourceOptions): Bloc
       networks.clear();
     },
   };
+  return source;
 }
 
 /** BlockchainInfo protobuf: field 1 is `height` (uint64 varint); the rest we don't need. */
