@@ -14,7 +14,8 @@ import type { IssuedToken, Role, TokenService } from './tokens';
 /** What the users service needs from the identities part of the ledger layer. */
 export interface UserIdentities {
   readonly mspIds: readonly string[];
-  issue(request: { mspId: string; enrollmentId: string; role: 'admin' | 'user' }): Promise<{ id: string; label: string }>;
+  /** With `adoptUnclaimed`, an identity left unclaimed by an interrupted creation is reused. */
+  issue(request: { mspId: string; enrollmentId: string; role: 'admin' | 'user'; adoptUnclaimed?: boolean }): Promise<{ id: string; label: string }>;
   infoById(id: string): Promise<{ label: string; revoked: boolean } | undefined>;
   revoke(label: string, reason?: string): Promise<void>;
 }
@@ -93,8 +94,8 @@ const normalise = (username: string): string => username.trim().toLowerCase();
 export function createUsersService({ prisma, identities, tokens, userLimiter, addressLimiter, config, log }: UsersServiceDeps): UsersService {
   const findRow = (username: string): Promise<UserRow | null> => prisma.user.findUnique({ where: { username: normalise(username) }, include: WITH_IDENTITY });
 
-  const createUser: UsersService['createUser'] = async ({ username: rawName, password, role = 'USER', mspId = config.defaultMspId }) => {
-    const username = normalise(rawName);
+  /** Refuses bad input before anything is written or asked of the CA. */
+  const checkNewUser = (username: string, password: string, mspId: string): void => {
     if (!USERNAME_PATTERN.test(username)) {
       throw new AppError(ErrorCode.BAD_USER_INPUT, 'the username must have 3-64 characters: a letter, then letters, digits, ".", "_" or "-"', { field: 'username' });
     }
@@ -103,22 +104,34 @@ export function createUsersService({ prisma, identities, tokens, userLimiter, ad
     if (!identities.mspIds.includes(mspId)) {
       throw new AppError(ErrorCode.BAD_USER_INPUT, `unknown organisation ${mspId} (known: ${identities.mspIds.join(', ')})`, { field: 'mspId' });
     }
+  };
+
+  /** Lost a race for the username: if the winner's identity is another one (another organisation), ours belongs to nobody. */
+  const releaseLosingIdentity = async (username: string, label: string): Promise<void> => {
+    const winner = await findRow(username);
+    if (!winner || winner.fabricIdentity?.label === label) return;
+    await identities.revoke(label, 'superseded').catch((error: unknown) => {
+      log.warn({ identity: label, err: error instanceof Error ? error.message : String(error) }, 'could not revoke an unused identity');
+    });
+  };
+
+  const createUser: UsersService['createUser'] = async ({ username: rawName, password, role = 'USER', mspId = config.defaultMspId }) => {
+    const username = normalise(rawName);
+    checkNewUser(username, password, mspId);
     if (await findRow(username)) throw new AppError(ErrorCode.CONFLICT, `the username "${username}" is taken`, { username });
     const passwordHash = await hashPassword(password);
-    const identity = await identities.issue({ mspId, enrollmentId: username, role: role === 'ADMIN' ? 'admin' : 'user' });
+    // No user has this name, so an identity of that name in the wallet is one an earlier creation
+    // issued and then failed to link (e.g. the database went away): take it over.
+    const identity = await identities.issue({ mspId, enrollmentId: username, role: role === 'ADMIN' ? 'admin' : 'user', adoptUnclaimed: true });
     try {
       const row = await prisma.user.create({ data: { username, passwordHash, role, mspId, fabricIdentityId: identity.id }, include: WITH_IDENTITY });
       log.info({ userId: row.id, username, role, mspId, identity: identity.label }, 'user created');
       return view(row);
     } catch (error) {
-      // Lost a race for the username: the identity we just issued belongs to nobody; revoke it.
-      await identities.revoke(identity.label, 'superseded').catch((revokeError: unknown) => {
-        log.warn({ identity: identity.label, err: revokeError instanceof Error ? revokeError.message : String(revokeError) }, 'could not revoke an unused identity');
-      });
-      if (error instanceof Prisma.PrismaClientKnownRequestError && error.code === 'P2002') {
-        throw new AppError(ErrorCode.CONFLICT, `the username "${username}" is taken`, { username });
-      }
-      throw error;
+      // Any other failure leaves the identity in the wallet, to be adopted by a retry.
+      if (!(error instanceof Prisma.PrismaClientKnownRequestError && error.code === 'P2002')) throw error;
+      await releaseLosingIdentity(username, identity.label);
+      throw new AppError(ErrorCode.CONFLICT, `the username "${username}" is taken`, { username });
     }
   };
 

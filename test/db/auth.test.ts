@@ -139,6 +139,21 @@ describe('users', () => {
   });
 });
 
+describe('interrupted creations', () => {
+  test('an identity issued by a creation that failed before its user row is adopted by the retry, if the role matches', async () => {
+    const { users, identities } = setup();
+    const username = name('judy');
+    await identities.issue({ mspId: 'Org1MSP', enrollmentId: username, role: 'user' }); // then the database went away
+    const created = await users.createUser({ username, password: PASSWORD });
+    expect(created.identityLabel).toBe(`Org1MSP/${username}`);
+    expect(await prisma.fabricIdentity.count({ where: { label: `Org1MSP/${username}` } })).toBe(1);
+    const other = name('kim');
+    await identities.issue({ mspId: 'Org1MSP', enrollmentId: other, role: 'user' });
+    expect(await codeOf(users.createUser({ username: other, password: PASSWORD, role: 'ADMIN' }))).toBe('CONFLICT');
+    expect(await prisma.user.count({ where: { username: other } })).toBe(0);
+  });
+});
+
 describe('login and tokens', () => {
   test('the right password gives a token that authenticates; a wrong one or an unknown user does not', async () => {
     const { users } = setup();

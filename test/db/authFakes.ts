@@ -22,10 +22,12 @@ export function fakeIdentities(prisma: PrismaClient, mspIds: readonly string[] =
     issued: [],
     revoked: [],
     failNextRevoke: false,
-    async issue({ mspId, enrollmentId, role }) {
+    async issue({ mspId, enrollmentId, role, adoptUnclaimed }) {
       fake.issued.push({ mspId, enrollmentId, role });
       const label = `${mspId}/${enrollmentId}`;
-      if (await prisma.fabricIdentity.findUnique({ where: { label } })) {
+      const existing = await prisma.fabricIdentity.findUnique({ where: { label } });
+      if (existing) {
+        if (adoptUnclaimed && !existing.revoked && existing.certificate.endsWith(`(role=${role})`)) return { id: existing.id, label };
         throw new AppError(ErrorCode.CONFLICT, `the wallet already holds an identity "${label}"`, { label });
       }
       // Like the real CA, which refuses a second registration of the same enrollment id.

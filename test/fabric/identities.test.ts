@@ -211,6 +211,14 @@ describe('organisations and errors', () => {
     expect(await prisma.user.count({ where: { username: 'user1' } })).toBe(0);
   });
 
+  test('a creation interrupted after the CA step is finished by a retry, which adopts the identity', async () => {
+    const username = newName('ivy');
+    const orphan = await identities.issue({ mspId: 'Org1MSP', enrollmentId: username, role: 'user' }); // no user row: as if the database failed
+    const user = await users.createUser({ username, password: PASSWORD });
+    expect(user.identityLabel).toBe(orphan.label);
+    expect((await identities.load(orphan.label)).certificate).toBe(orphan.certificate);
+  });
+
   test('no private key and no wallet key ever reached the logs', () => {
     const all = logLines.join('\n');
     expect(logLines.length).toBeGreaterThan(3);

@@ -1,6 +1,6 @@
 import { AppError, ErrorCode, isAppError, type Logger } from '../../common';
 import type { CertificateAuthorities, IdentityRole } from './certificateAuthorities';
-import { identityLabel, type WalletIdentity } from './ledgerIdentity';
+import { certificateAttributes, identityLabel, type WalletIdentity } from './ledgerIdentity';
 import type { Wallet, WalletEntryInfo } from './wallet';
 
 /**
@@ -9,7 +9,12 @@ import type { Wallet, WalletEntryInfo } from './wallet';
  */
 export interface IdentityService {
   readonly mspIds: readonly string[];
-  issue(request: { mspId: string; enrollmentId: string; role: IdentityRole }): Promise<WalletEntryInfo>;
+  /**
+   * Registers, enrolls and stores a new identity. CONFLICT if the CA or the wallet already has it,
+   * unless `adoptUnclaimed` and the wallet holds it unrevoked with the same role: then that one is
+   * returned (the caller knows nobody uses it, e.g. a user creation that stopped half-way).
+   */
+  issue(request: { mspId: string; enrollmentId: string; role: IdentityRole; adoptUnclaimed?: boolean }): Promise<WalletEntryInfo>;
   /** The identity with its key, for the ledger client; FORBIDDEN if revoked. */
   load(label: string): Promise<WalletIdentity>;
   info(label: string): Promise<WalletEntryInfo | undefined>;
@@ -64,10 +69,16 @@ export function createIdentityService({ wallet, cas, log, renewWithinMs }: Ident
 
   return {
     mspIds: cas.mspIds,
-    async issue({ mspId, enrollmentId, role }) {
+    async issue({ mspId, enrollmentId, role, adoptUnclaimed = false }) {
       const label = identityLabel(mspId, enrollmentId);
       const existing = await wallet.info(label);
-      if (existing) throw new AppError(ErrorCode.CONFLICT, `the wallet already holds an identity "${label}"`, { label });
+      if (existing) {
+        if (adoptUnclaimed && !existing.revoked && certificateAttributes(existing.certificate).role === role) {
+          log.info({ label }, 'adopted an unclaimed identity from the wallet');
+          return existing;
+        }
+        throw new AppError(ErrorCode.CONFLICT, `the wallet already holds an identity "${label}"`, { label });
+      }
       const credentials = await cas.registerAndEnroll({ mspId, enrollmentId, role });
       return wallet.put({ mspId, enrollmentId, ...credentials });
     },
