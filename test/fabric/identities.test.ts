@@ -177,6 +177,10 @@ describe('a user created through the users service', () => {
     await expect(cas.reenroll(before)).rejects.toThrow(/Authentication failure/);
     // Disabling again does not call the CA a second time (and does not fail).
     await users.disableUser(username);
+    // A crash between the CA and the database leaves the row unrevoked: revoking again finishes it.
+    await prisma.fabricIdentity.update({ where: { label: `Org1MSP/${username}` }, data: { revoked: false } });
+    await identities.revoke(`Org1MSP/${username}`);
+    expect(await identities.info(`Org1MSP/${username}`)).toMatchObject({ revoked: true });
   });
 });
 
