@@ -57,6 +57,9 @@ export interface CertificateAuthoritiesDeps {
   readonly log: Logger;
 }
 
+const ENROLL_ATTEMPTS = 3;
+const ENROLL_RETRY_MS = 500;
+
 /** The attributes every enrollment certificate of ours carries. */
 const ATTRIBUTE_REQUESTS: FabricCAServices.IAttributeRequest[] = [
   { name: 'role', optional: false },
@@ -150,12 +153,19 @@ export function createCertificateAuthorities({ endpoints, registrarId, registrar
       } catch (error) {
         throw caError(error, `register "${enrollmentId}" with ${ca.caName}`);
       }
-      try {
-        const enrollment = await services(ca).enroll({ enrollmentID: enrollmentId, enrollmentSecret: secret, attr_reqs: ATTRIBUTE_REQUESTS });
-        log.info({ mspId, enrollmentId, role, ca: ca.caName }, 'registered and enrolled an identity');
-        return { certificate: enrollment.certificate, privateKeyPem: enrollment.key.toBytes() };
-      } catch (error) {
-        throw caError(error, `enroll "${enrollmentId}" with ${ca.caName}`);
+      // The one-time secret exists only here: if the enrollment fails, try again a few times
+      // before giving up, or the registration is lost.
+      for (let attempt = 1; ; attempt++) {
+        try {
+          const enrollment = await services(ca).enroll({ enrollmentID: enrollmentId, enrollmentSecret: secret, attr_reqs: ATTRIBUTE_REQUESTS });
+          log.info({ mspId, enrollmentId, role, ca: ca.caName }, 'registered and enrolled an identity');
+          return { certificate: enrollment.certificate, privateKeyPem: enrollment.key.toBytes() };
+        } catch (error) {
+          const failure = caError(error, `enroll "${enrollmentId}" with ${ca.caName}`);
+          if (attempt >= ENROLL_ATTEMPTS) throw failure;
+          log.warn({ mspId, enrollmentId, attempt, err: failure.message }, 'enrollment failed; trying again');
+          await new Promise((resolve) => setTimeout(resolve, ENROLL_RETRY_MS * attempt));
+        }
       }
     },
     async reenroll(identity) {

@@ -49,9 +49,9 @@ export function createWallet({ prisma, cipher }: WalletDeps): Wallet {
         keyAuthTag: new Uint8Array(sealed.authTag),
         keyVersion: sealed.keyVersion,
         notAfter: certificateNotAfter(certificate),
-        revoked: false,
-        revokedAt: null,
       };
+      // An update never clears `revoked`: a re-enrollment that finishes after a revocation must
+      // not bring the identity back.
       return rows.upsert({
         where: { label },
         create: { label, mspId, enrollmentId, ...data },
