@@ -21,6 +21,7 @@ const TABLES = [
   'channels',
   'fabric_identities',
   'state',
+  'submissions',
   'sync_checkpoints',
   'token_accounts',
   'token_transfers',
