@@ -19,7 +19,7 @@ import { AppError, ErrorCode } from '../common/errors';
 import { silentLogger, type Logger } from '../common/logger';
 import { createGatewayPool, DEFAULT_POOL, type PoolSettings } from './gatewayPool';
 import type { LedgerClient, LedgerIdentity, LedgerRequest, SubmitResult } from './ledgerClient';
-import { mapCommitError, mapEndorsementError, mapOrderError, mapValidationCode, type LedgerPhase, type PeerAnswer } from './ledgerErrors';
+import { mapCommitError, mapEndorsementError, mapOrderError, mapValidationCode, parseChaincodeError, type LedgerPhase, type PeerAnswer } from './ledgerErrors';
 import { createPeerSelector, DEFAULT_PEER_BACKOFF, type PeerBackoffSettings, type PeerSelector } from './peerSelector';
 import { backoffDelayMs, DEFAULT_RETRY, shouldRetry, type RetrySettings } from './retryPolicy';
 
@@ -128,7 +128,11 @@ export function createFabricLedgerClient(deps: FabricLedgerClientDeps): FabricLe
         return { gateway, mspId: identity.mspId };
       },
       destroy(pooled) {
-        pooled.gateway.disconnect();
+        try {
+          pooled.gateway.disconnect();
+        } catch (error) {
+          log.warn({ reason: messageOf(error) }, 'disconnecting a gateway failed');
+        }
       },
     },
     poolSettings,
@@ -147,7 +151,8 @@ export function createFabricLedgerClient(deps: FabricLedgerClientDeps): FabricLe
           const own = channel.getEndorsers(mspId);
           const candidates = own.length > 0 ? own : channel.getEndorsers();
           const byName = new Map(candidates.map((p) => [p.name, p]));
-          const failures: PeerAnswer[] = [];
+          const unreachable: Error[] = [];
+          const refusals: { response: { status: number; message: string }; connection: { name: string } }[] = [];
           for (const name of selector.order(`${channel.name}/${mspId}`, [...byName.keys()])) {
             const peer = byName.get(name);
             if (!peer) continue;
@@ -155,15 +160,19 @@ export function createFabricLedgerClient(deps: FabricLedgerClientDeps): FabricLe
             const result = results[peer.name];
             if (result === undefined || result instanceof Error) {
               selector.markFailed(name);
-              failures.push({ peer: name, status: 'grpc', message: result?.message ?? 'no answer' });
+              unreachable.push(Object.assign(new Error(result?.message ?? 'no answer'), { connection: { name } }));
               log.warn({ peer: name, reason: result?.message }, 'evaluation failed on a peer, trying the next');
               continue;
             }
             selector.markSucceeded(name);
             if (result.isEndorsed) return result.payload;
-            throw Object.assign(new Error(result.message), { responses: [{ response: { status: result.status, message: result.message }, connection: { name } }] });
+            const refusal = { response: { status: result.status, message: result.message }, connection: { name } };
+            // The chaincode's own refusal is the answer; anything else may be this peer's trouble.
+            if (parseChaincodeError(result.message)) throw Object.assign(new Error(result.message), { responses: [refusal], errors: [] });
+            refusals.push(refusal);
+            log.warn({ peer: name, status: result.status, reason: result.message }, 'a peer refused the evaluation, trying the next');
           }
-          throw Object.assign(new Error('no peer answered the evaluation'), { errors: failures.map((f) => Object.assign(new Error(f.message), { connection: { name: f.peer } })) });
+          throw Object.assign(new Error('no peer answered the evaluation'), { responses: refusals, errors: unreachable });
         },
       };
       return handler;
@@ -250,7 +259,7 @@ export function createFabricLedgerClient(deps: FabricLedgerClientDeps): FabricLe
           submitLog.debug({ transactionId: r.transactionId, blockNumber: r.blockNumber.toString(), attempts: n, timings }, 'transaction committed');
           return { transactionId: r.transactionId, blockNumber: r.blockNumber, validationCode: r.validationCode, payload: r.payload, timings, attempts: n, retried };
         } catch (error) {
-          const appError = error instanceof AppError ? error : new AppError(ErrorCode.INTERNAL, 'unexpected ledger failure', {}, { cause: error });
+          const appError = error instanceof AppError ? error : new AppError(ErrorCode.INTERNAL, 'unexpected ledger failure', { reason: messageOf(error) }, { cause: error });
           if (!shouldRetry(appError, n, retry)) {
             // Chaincode refusals are the caller's business (info); the rest is the ledger's (warn).
             const level = appError.details.chaincodeCode === undefined ? 'warn' : 'info';
@@ -376,7 +385,7 @@ class CommitProbe {
         // Past the deadline before reaching the orderer: stop here, so the transaction is never ordered.
         if (this.aborted) throw new Error('deadline exceeded before ordering');
         this.stopListening = () => {
-          network.removeCommitListener(listener);
+          removeQuietly(network, listener);
         };
         await network.addCommitListener(listener, peers(), transactionId);
         await inner.startListening();
@@ -395,6 +404,19 @@ class CommitProbe {
 }
 
 /**
+ * Removes a commit listener, ignoring fabric-common's "eventListener not found": the event service
+ * of a peer that went away and came back forgets its listeners, and the SDK then throws from
+ * inside its commit callback, which would lose the commit.
+ */
+function removeQuietly(network: Network, listener: CommitListener): void {
+  try {
+    network.removeCommitListener(listener);
+  } catch {
+    // Already gone with the event service it was registered on.
+  }
+}
+
+/**
  * The network as the SDK's commit strategy sees it: the same in every way, except that the
  * gateway's `commitTimeout` is the commit wait's (the real option is the orderer broadcast's).
  */
@@ -408,6 +430,11 @@ function withCommitTimeout(network: Network, commitSeconds: number): Network {
   return new Proxy(network, {
     get(target, property) {
       if (property === 'getGateway') return () => view;
+      if (property === 'removeCommitListener') {
+        return (listener: CommitListener) => {
+          removeQuietly(target, listener);
+        };
+      }
       const value: unknown = Reflect.get(target, property, target);
       return typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(target) : value;
     },

@@ -20,6 +20,16 @@ let admin: LedgerIdentity;
 const assets = (fn: string, ...args: string[]): LedgerRequest => ({ channel: TEST_CHANNEL, chaincode: TEST_CHAINCODE, contract: 'assets', fn, args });
 const tokens = (fn: string, ...args: string[]): LedgerRequest => ({ channel: TEST_CHANNEL, chaincode: TEST_CHAINCODE, contract: 'tokens', fn, args });
 
+/** One line on stderr about what a test saw (numbers for the report, not assertions). */
+function report(what: string, results: readonly SubmitResult[]): void {
+  const median = (xs: number[]): number => xs.sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? Number.NaN;
+  const t = (pick: (r: SubmitResult) => number): string => median(results.map(pick)).toFixed(0);
+  process.stderr.write(
+    `[dapp] ${what}: ${results.length} committed, attempts ${JSON.stringify(results.map((r) => r.attempts))}, ` +
+      `median endorse ${t((r) => r.timings.endorseMs)} ms, order ${t((r) => r.timings.orderMs)} ms, commit ${t((r) => r.timings.commitMs)} ms, total ${t((r) => r.timings.totalMs)} ms\n`,
+  );
+}
+
 async function rejection(promise: Promise<unknown>): Promise<AppError> {
   try {
     await promise;
@@ -132,6 +142,7 @@ test('a steady stream of submissions all succeed while an Org1 peer and then an 
     await Promise.all(workers);
     for (const node of stopped) await network.startNode(node);
   }
+  report('stream with a peer and an orderer killed', results);
   expect(failures).toEqual([]);
   expect(results.length).toBe(ids.length);
   expect(results.length).toBeGreaterThan(10);
@@ -153,6 +164,7 @@ test('twenty concurrent transfers out of one token account: each commits or is I
   const outcomes = await Promise.allSettled(Array.from({ length: 20 }, () => client.submit(userA, tokens('Transfer', target, amount.toString()))));
   const committed = outcomes.filter((o): o is PromiseFulfilledResult<SubmitResult> => o.status === 'fulfilled').map((o) => o.value);
   const refused = outcomes.filter((o): o is PromiseRejectedResult => o.status === 'rejected').map((o) => o.reason as unknown);
+  report('twenty transfers from one account', committed);
   for (const reason of refused) expect(reason instanceof AppError ? reason.code : reason).toBe(ErrorCode.INSUFFICIENT_FUNDS);
   expect(committed.length).toBe(Number(available / amount < 20n ? available / amount : 20n));
   expect(committed.some((r) => r.attempts > 1 && r.retried.includes(ErrorCode.MVCC_CONFLICT))).toBe(true);
