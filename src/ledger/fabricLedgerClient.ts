@@ -312,7 +312,7 @@ interface SeenCommit {
  * wrapper knows the phase and the timings. Beside the strategy's own listener it listens for the
  * transaction's commit on the same peers to learn the block number and the validation code.
  */
-class CommitProbe {
+export class CommitProbe {
   phase: LedgerPhase = 'endorse';
   endorsedAt = 0;
   orderedAt = 0;
@@ -420,7 +420,7 @@ function removeQuietly(network: Network, listener: CommitListener): void {
  * The network as the SDK's commit strategy sees it: the same in every way, except that the
  * gateway's `commitTimeout` is the commit wait's (the real option is the orderer broadcast's).
  */
-function withCommitTimeout(network: Network, commitSeconds: number): Network {
+export function withCommitTimeout(network: Network, commitSeconds: number): Network {
   const gateway = network.getGateway();
   const options = gateway.getOptions();
   const view = {
