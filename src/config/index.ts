@@ -94,6 +94,28 @@ export interface Config {
   readonly identities: IdentitiesConfig;
   readonly auth: AuthConfig;
   readonly ledgerClient: LedgerClientConfig;
+  readonly submissions: SubmissionsConfig;
+}
+
+/** The submission queue (src/submissions) and its submitter processes. */
+export interface SubmissionsConfig {
+  /** Most asynchronous submissions waiting or in flight; beyond it new ones are OVERLOADED. */
+  readonly queueBound: number;
+  /** Jobs one submitter process works at the same time. */
+  readonly concurrency: number;
+  /** A job not finished within this is taken as abandoned (its submitter died) and retried. */
+  readonly jobExpireSeconds: number;
+  /** Retries of a job after the first try, and the pause before each. */
+  readonly retryLimit: number;
+  readonly retryDelaySeconds: number;
+  /** How often pg-boss looks for expired jobs. */
+  readonly maintenanceSeconds: number;
+  /** How often an idle submitter polls the queue. */
+  readonly pollingSeconds: number;
+  /** How long after an interrupted attempt began its transaction may still reach the ledger. */
+  readonly inflightGraceMs: number;
+  /** How long a repeated synchronous request waits for the first one's outcome. */
+  readonly duplicateWaitMs: number;
 }
 
 export class ConfigError extends Error {
@@ -153,6 +175,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, repoRoot: string): Config {
     identities: loadIdentitiesConfig(env, fabricState, problems, int),
     auth: loadAuthConfig(env, problems, int),
     ledgerClient: loadLedgerClientConfig(env, fabricState, problems, int),
+    submissions: loadSubmissionsConfig(int),
   };
   if (problems.length > 0) throw new ConfigError(problems);
   return Object.freeze(config);
@@ -322,5 +345,21 @@ function loadLedgerClientConfig(env: NodeJS.ProcessEnv, fabricState: string, pro
     pool: { maxSize: int('LEDGER_POOL_MAX', 100, 1, 100_000), idleMs: int('LEDGER_POOL_IDLE_MS', 300_000, 1000, 86_400_000) },
     retry: { maxAttempts: int('LEDGER_RETRY_MAX_ATTEMPTS', 6, 1, 100), initialDelayMs: retryInitial, maxDelayMs: retryMax },
     peerBackoff: { initialMs: backoff, maxMs: backoffMax },
+  };
+}
+
+function loadSubmissionsConfig(int: IntReader): SubmissionsConfig {
+  const jobExpireSeconds = int('SUBMITTER_JOB_EXPIRE_SECONDS', 180, 1, 86_400);
+  const inflightGraceMs = int('SUBMISSION_INFLIGHT_GRACE_MS', 90_000, 0, 3_600_000);
+  return {
+    queueBound: int('SUBMISSION_QUEUE_BOUND', 1000, 1, 10_000_000),
+    concurrency: int('SUBMITTER_CONCURRENCY', 8, 1, 1000),
+    jobExpireSeconds,
+    retryLimit: int('SUBMITTER_RETRY_LIMIT', 20, 0, 10_000),
+    retryDelaySeconds: int('SUBMITTER_RETRY_DELAY_SECONDS', 2, 0, 3600),
+    maintenanceSeconds: int('SUBMITTER_MAINTENANCE_SECONDS', 30, 1, 3600),
+    pollingSeconds: int('SUBMITTER_POLLING_SECONDS', 1, 1, 600),
+    inflightGraceMs,
+    duplicateWaitMs: int('SUBMISSION_DUPLICATE_WAIT_MS', 60_000, 0, 3_600_000),
   };
 }

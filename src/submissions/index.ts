@@ -1,0 +1,17 @@
+/**
+ * Submissions: every mutation recorded (who, what, idempotency key, outcome), synchronous or
+ * through a durable PostgreSQL queue (pg-boss) worked by submitters. See the README section
+ * "Submissions and the queue".
+ */
+export { createSubmissionService } from './service';
+export type { SubmissionService, SubmissionServiceDeps, SubmitOptions } from './service';
+export { createSubmissionExecutor, RetryLater, requestOf } from './executor';
+export type { ExecuteOptions, SubmissionExecutor, SubmissionExecutorDeps } from './executor';
+export { createSubmissionQueue, SUBMISSION_QUEUE } from './queue';
+export type { SqlExecutor, SubmissionJob, SubmissionQueue, SubmissionQueueOptions } from './queue';
+export { createSubmitter } from './submitter';
+export type { Submitter, SubmitterDeps } from './submitter';
+export { checkInput, requestHash, toSubmission } from './types';
+export type { Submission, SubmissionMode, SubmissionRequest, SubmissionRow, SubmissionStatus, SubmissionUser } from './types';
+export { startSubmissionsFromConfig } from './fromConfig';
+export type { SubmissionsRuntime } from './fromConfig';
