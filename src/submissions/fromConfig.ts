@@ -30,6 +30,9 @@ export async function startSubmissionsFromConfig(options: { config: Config; log:
   const prisma = createPrismaClient({ databaseUrl: config.databaseUrl, maxConnections: 2 });
   const wallet = createWallet({ prisma, cipher });
   const pool = new Pool({ connectionString: config.databaseUrl, max: settings.concurrency + 4, application_name: 'ledger-submissions' });
+  pool.on('error', (error) => {
+    log.warn({ err: error.message }, 'an idle database connection failed');
+  });
   const ownLedger = options.ledger === undefined;
   const ledger = options.ledger ?? createFabricLedgerClient({ ...config.ledgerClient, log: log.child({ part: 'ledger' }) });
   const queue = await createSubmissionQueue({ databaseUrl: config.databaseUrl, config: settings, supervise: options.submitter, log });
