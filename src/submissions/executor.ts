@@ -51,6 +51,13 @@ export interface ExecuteOptions {
 export interface SubmissionExecutor {
   /** Runs the submission to an outcome and returns its row; throws RetryLater (or a transient AppError) to be retried. */
   execute(submissionId: string, options: ExecuteOptions): Promise<SubmissionRow>;
+  /**
+   * Settles a synchronous submission whose gateway process stopped before recording the outcome,
+   * WITHOUT sending anything: COMMITTED if its transaction is on the ledger; FAILED once the grace
+   * period is over otherwise (never sent, or sent and lost). The caller asked once and got no
+   * answer; a retry with the same idempotency key now gets this outcome.
+   */
+  settleAbandoned(submissionId: string): Promise<SubmissionRow>;
 }
 
 /** Chaincode refusals and the like: sending again would give the same answer. */
@@ -157,18 +164,35 @@ export function createSubmissionExecutor(deps: SubmissionExecutorDeps): Submissi
     }
   }
 
+  async function settle(client: PoolClient, submissionId: string): Promise<SubmissionRow> {
+    const row = await one(client, 'SELECT * FROM submissions WHERE id = $1', [submissionId]);
+    if (TERMINAL.includes(row.status)) return row;
+    if (row.attempt_from_block !== null) {
+      const identity = await deps.loadIdentity(row.identity_label);
+      const found = await findSubmitted(deps.ledger, identity, requestOf(row), BigInt(row.attempt_from_block));
+      const claimed = await claim(client, row.id, found.filter((t) => t.isValid));
+      if (claimed) return claimed;
+    }
+    const since = (row.attempt_started_at ?? row.updated_at).getTime();
+    if (Date.now() - since < deps.inflightGraceMs) throw new RetryLater('the abandoned attempt may still reach the ledger');
+    return fail(client, row.id, ErrorCode.TIMEOUT, 'the gateway stopped before the outcome was known, and the transaction is not on the ledger: nothing was written');
+  }
+
+  async function locked<T>(submissionId: string, work: (client: PoolClient) => Promise<T>): Promise<T> {
+    const client = await deps.pool.connect();
+    let held = false;
+    try {
+      held = (await client.query<{ locked: boolean }>(LOCK_SQL, [submissionId])).rows[0]?.locked === true;
+      if (!held) throw new RetryLater('another submitter is working on this submission');
+      return await work(client);
+    } finally {
+      if (held) await client.query(UNLOCK_SQL, [submissionId]).catch(() => undefined);
+      client.release();
+    }
+  }
+
   return {
-    async execute(submissionId, options) {
-      const client = await deps.pool.connect();
-      let locked = false;
-      try {
-        locked = (await client.query<{ locked: boolean }>(LOCK_SQL, [submissionId])).rows[0]?.locked === true;
-        if (!locked) throw new RetryLater('another submitter is working on this submission');
-        return await run(client, submissionId, options);
-      } finally {
-        if (locked) await client.query(UNLOCK_SQL, [submissionId]).catch(() => undefined);
-        client.release();
-      }
-    },
+    execute: (submissionId, options) => locked(submissionId, (client) => run(client, submissionId, options)),
+    settleAbandoned: (submissionId) => locked(submissionId, (client) => settle(client, submissionId)),
   };
 }

@@ -38,7 +38,13 @@ export async function startSubmissionsFromConfig(options: { config: Config; log:
   const queue = await createSubmissionQueue({ databaseUrl: config.databaseUrl, config: settings, supervise: options.submitter, log });
   const executor = createSubmissionExecutor({ pool, ledger, loadIdentity: (label) => wallet.load(label), inflightGraceMs: settings.inflightGraceMs, log });
   const service = createSubmissionService({ pool, queue, executor, config: settings, log });
-  const submitter = options.submitter ? createSubmitter({ queue, executor, concurrency: settings.concurrency, log }) : undefined;
+  const submitter = options.submitter ? createSubmitter({
+        queue,
+        executor,
+        concurrency: settings.concurrency,
+        sweep: { pool, sweepMs: settings.maintenanceSeconds * 1000, abandonedAfterMs: settings.inflightGraceMs },
+        log,
+      }) : undefined;
   await submitter?.start();
   return {
     service,

@@ -1,3 +1,5 @@
+import type { Pool } from 'pg';
+
 import { silentLogger, type Logger } from '../common';
 import { RetryLater, type SubmissionExecutor } from './executor';
 import type { SubmissionJob, SubmissionQueue } from './queue';
@@ -12,6 +14,8 @@ export interface SubmitterDeps {
   readonly queue: Pick<SubmissionQueue, 'work' | 'stop'>;
   readonly executor: SubmissionExecutor;
   readonly concurrency: number;
+  /** With a pool: every `sweepMs`, settle synchronous submissions left unfinished for `abandonedAfterMs`. */
+  readonly sweep?: { readonly pool: Pool; readonly sweepMs: number; readonly abandonedAfterMs: number };
   readonly log?: Logger;
 }
 
@@ -37,12 +41,47 @@ export function createSubmitter(deps: SubmitterDeps): Submitter {
     }
   }
 
+  let timer: NodeJS.Timeout | undefined;
+  let sweeping: Promise<void> | undefined;
+
+  /** Synchronous submissions whose gateway stopped mid-way: settled from the ledger, never resent. */
+  async function sweepAbandoned(sweep: NonNullable<SubmitterDeps['sweep']>): Promise<void> {
+    const stale = await sweep.pool.query<{ id: string }>(
+      `SELECT id FROM submissions WHERE mode = 'SYNC' AND status IN ('QUEUED', 'SUBMITTED')
+         AND updated_at < now() - make_interval(secs => $1::double precision / 1000) ORDER BY updated_at LIMIT 100`,
+      [sweep.abandonedAfterMs],
+    );
+    for (const { id } of stale.rows) {
+      try {
+        const row = await deps.executor.settleAbandoned(id);
+        log.info({ submission: id, status: row.status, txId: row.tx_id }, 'abandoned synchronous submission settled');
+      } catch (error) {
+        if (!(error instanceof RetryLater)) log.warn({ submission: id, reason: error instanceof Error ? error.message : String(error) }, 'could not settle an abandoned submission');
+      }
+    }
+  }
+
   return {
     async start() {
       await deps.queue.work(deps.concurrency, handle);
+      const sweep = deps.sweep;
+      if (sweep) {
+        timer = setInterval(() => {
+          sweeping ??= sweepAbandoned(sweep)
+            .catch((error: unknown) => {
+              log.warn({ reason: error instanceof Error ? error.message : String(error) }, 'sweep failed');
+            })
+            .finally(() => {
+              sweeping = undefined;
+            });
+        }, sweep.sweepMs);
+        timer.unref();
+      }
       log.info({ concurrency: deps.concurrency }, 'submitter working the queue');
     },
     async stop() {
+      if (timer) clearInterval(timer);
+      await sweeping;
       await deps.queue.stop();
     },
   };

@@ -233,4 +233,40 @@ describe('submissions on PostgreSQL', () => {
     await expect(first).resolves.toMatchObject({ status: 'COMMITTED' });
     expect(ledger.sent).toHaveLength(1);
   });
+  test('synchronous submissions abandoned by a dead gateway are settled by the sweep, never resent', async () => {
+    const ledger = fakeLedger();
+    const executor = createSubmissionExecutor({ pool, ledger, loadIdentity: () => Promise.resolve(identity), inflightGraceMs: 1000 });
+    const insert = async (id: string, status: string, fromBlock: number | null, ageMs: number): Promise<string> => {
+      const row = await pool.query<{ id: string }>(
+        `INSERT INTO submissions (id, user_id, identity_label, channel, chaincode, contract, function, arguments, request_hash, mode, status,
+           attempts, attempt_from_block, attempt_started_at, updated_at)
+         VALUES (gen_random_uuid(), 'user-alice', 'Org1MSP/alice', 'mychannel', 'sample', 'assets', 'CreateAsset', $1::jsonb, 'h', 'SYNC', $2,
+           $3, $4, CASE WHEN $4::bigint IS NULL THEN NULL ELSE now() - make_interval(secs => $5::double precision / 1000) END,
+           now() - make_interval(secs => $5::double precision / 1000))
+         RETURNING id`,
+        [JSON.stringify([id, 'car', '{}']), status, fromBlock === null ? 0 : 1, fromBlock, ageMs],
+      );
+      return row.rows[0]?.id ?? '';
+    };
+    const neverSent = await insert('sync-1', 'QUEUED', null, 5000);
+    const lost = await insert('sync-2', 'SUBMITTED', 10, 5000);
+    const recent = await insert('sync-3', 'SUBMITTED', 10, 0);
+    await expect(executor.settleAbandoned(recent)).rejects.toBeInstanceOf(RetryLater);
+
+    const submitter = createSubmitter({ queue, executor, concurrency: 1, sweep: { pool, sweepMs: 200, abandonedAfterMs: 1000 } });
+    // Only the sweep matters here: no job is queued, so the workers stay idle.
+    await submitter.start();
+    try {
+      const deadline = Date.now() + 20_000;
+      while ((await count("submissions WHERE mode = 'SYNC' AND status = 'FAILED'")) < 3 && Date.now() < deadline) await sleep(100);
+    } finally {
+      await submitter.stop();
+      // stop() closed the shared queue: open it again for the tests that follow.
+      queue = await createSubmissionQueue({ databaseUrl: db.url, config: settings(), supervise: false });
+    }
+    for (const id of [neverSent, lost, recent]) {
+      await expect(service(ledger).get(id)).resolves.toMatchObject({ status: 'FAILED', errorCode: 'TIMEOUT', txId: null });
+    }
+    expect(ledger.sent).toHaveLength(0);
+  });
 });
