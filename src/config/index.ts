@@ -112,7 +112,10 @@ export interface SubmissionsConfig {
   readonly maintenanceSeconds: number;
   /** How often an idle submitter polls the queue. */
   readonly pollingSeconds: number;
-  /** How long after an interrupted attempt began its transaction may still reach the ledger. */
+  /**
+   * How long after its id was recorded a transaction not (yet) found on the ledger may still reach
+   * it: keep above the ledger client's order + commit deadlines (3 × 5 s + 30 s by default).
+   */
   readonly inflightGraceMs: number;
   /** How long a repeated synchronous request waits for the first one's outcome. */
   readonly duplicateWaitMs: number;
@@ -350,7 +353,7 @@ function loadLedgerClientConfig(env: NodeJS.ProcessEnv, fabricState: string, pro
 
 function loadSubmissionsConfig(int: IntReader): SubmissionsConfig {
   const jobExpireSeconds = int('SUBMITTER_JOB_EXPIRE_SECONDS', 180, 1, 86_400);
-  const inflightGraceMs = int('SUBMISSION_INFLIGHT_GRACE_MS', 90_000, 0, 3_600_000);
+  const inflightGraceMs = int('SUBMISSION_INFLIGHT_GRACE_MS', 45_000, 0, 3_600_000);
   return {
     queueBound: int('SUBMISSION_QUEUE_BOUND', 1000, 1, 10_000_000),
     concurrency: int('SUBMITTER_CONCURRENCY', 8, 1, 1000),

@@ -18,7 +18,7 @@ import {
 import { AppError, ErrorCode } from '../common/errors';
 import { silentLogger, type Logger } from '../common/logger';
 import { createGatewayPool, DEFAULT_POOL, type PoolSettings } from './gatewayPool';
-import type { LedgerClient, LedgerIdentity, LedgerRequest, SubmitResult } from './ledgerClient';
+import type { LedgerClient, LedgerIdentity, LedgerRequest, SubmitOptions, SubmitResult } from './ledgerClient';
 import { mapCommitError, mapEndorsementError, mapOrderError, mapValidationCode, parseChaincodeError, type LedgerPhase, type PeerAnswer } from './ledgerErrors';
 import { createPeerSelector, DEFAULT_PEER_BACKOFF, type PeerBackoffSettings, type PeerSelector } from './peerSelector';
 import { backoffDelayMs, DEFAULT_RETRY, shouldRetry, type RetrySettings } from './retryPolicy';
@@ -180,7 +180,7 @@ export function createFabricLedgerClient(deps: FabricLedgerClientDeps): FabricLe
   }
 
   /** One proposal: endorse, order, wait for the commit; records phases, timings, block and code. */
-  async function attempt(identity: LedgerIdentity, request: LedgerRequest, attemptLog: Logger): Promise<Omit<SubmitResult, 'attempts' | 'retried' | 'timings'> & { endorseMs: number; orderMs: number; commitMs: number }> {
+  async function attempt(identity: LedgerIdentity, request: LedgerRequest, attemptLog: Logger, onTransactionId: SubmitOptions['onTransactionId']): Promise<Omit<SubmitResult, 'attempts' | 'retried' | 'timings'> & { endorseMs: number; orderMs: number; commitMs: number }> {
     const lease = await pool.acquire(identity.key, identity);
     const started = performance.now();
     const probe = new CommitProbe(commitStrategy, identity.mspId, started, toSeconds(timeouts.commitMs));
@@ -192,7 +192,8 @@ export function createFabricLedgerClient(deps: FabricLedgerClientDeps): FabricLe
       const transaction = contract.createTransaction(request.fn);
       transactionId = transaction.getTransactionId();
       transaction.setEventHandler(probe.factory);
-      const submitted = transaction.submit(...request.args);
+      // The caller hears of the id (and may record it) before any peer sees the proposal.
+      const { submitted } = await announceThenSubmit(transaction, request.args, onTransactionId);
       submitted.catch(() => undefined);
       // The SDK may try every orderer in turn, each with its own deadline.
       const deadlineMs = timeouts.endorseMs + ORDERER_TRIES * timeouts.orderMs + timeouts.commitMs + 1000;
@@ -215,6 +216,7 @@ export function createFabricLedgerClient(deps: FabricLedgerClientDeps): FabricLe
         commitMs: done - probe.orderedAt,
       };
     } catch (error) {
+      if (error instanceof TransactionIdCallbackFailed) throw error;
       throw toAppError(error, probe, transactionId);
     } finally {
       if (guard) clearTimeout(guard);
@@ -248,17 +250,19 @@ export function createFabricLedgerClient(deps: FabricLedgerClientDeps): FabricLe
   }
 
   return {
-    async submit(identity, request) {
+    async submit(identity, request, options) {
       const started = performance.now();
       const submitLog = log.child({ identity: identity.key, channel: request.channel, chaincode: request.chaincode, fn: request.fn });
       const retried: string[] = [];
       for (let n = 1; ; n += 1) {
         try {
-          const r = await attempt(identity, request, submitLog);
+          const r = await attempt(identity, request, submitLog, options?.onTransactionId);
           const timings = { endorseMs: r.endorseMs, orderMs: r.orderMs, commitMs: r.commitMs, totalMs: performance.now() - started };
           submitLog.debug({ transactionId: r.transactionId, blockNumber: r.blockNumber.toString(), attempts: n, timings }, 'transaction committed');
           return { transactionId: r.transactionId, blockNumber: r.blockNumber, validationCode: r.validationCode, payload: r.payload, timings, attempts: n, retried };
         } catch (error) {
+          // The caller refused the id: nothing of this proposal was sent; its error is the answer.
+          if (error instanceof TransactionIdCallbackFailed) throw error.reason;
           const appError = error instanceof AppError ? error : new AppError(ErrorCode.INTERNAL, 'unexpected ledger failure', { reason: messageOf(error) }, { cause: error });
           if (!shouldRetry(appError, n, retry)) {
             // Chaincode refusals are the caller's business (info); the rest is the ledger's (warn).
@@ -293,6 +297,36 @@ export function createFabricLedgerClient(deps: FabricLedgerClientDeps): FabricLe
     peerHealth: () => selector.health(),
     pooledIdentities: () => pool.keys(),
   };
+}
+
+/** `onTransactionId` rejected: carried out of the attempt untouched, never retried. */
+class TransactionIdCallbackFailed extends Error {
+  constructor(readonly reason: unknown) {
+    super('the transaction id callback failed');
+  }
+}
+
+/** The part of a fabric-network `Transaction` that `announceThenSubmit` uses. */
+export interface AnnouncedTransaction {
+  getTransactionId(): string;
+  submit(...args: string[]): Promise<Buffer>;
+}
+
+/**
+ * Awaits `onTransactionId` with the transaction's id, and only then starts `submit` (endorsement,
+ * ordering, commit). Resolves with the submit's promise, wrapped (not awaited, so the caller can race
+ * it against a deadline). If the callback rejects, `submit` is never called and this rejects with
+ * `TransactionIdCallbackFailed` carrying the callback's error.
+ */
+export async function announceThenSubmit(transaction: AnnouncedTransaction, args: readonly string[], onTransactionId: SubmitOptions['onTransactionId']): Promise<{ submitted: Promise<Buffer> }> {
+  if (onTransactionId) {
+    try {
+      await onTransactionId(transaction.getTransactionId());
+    } catch (error) {
+      throw new TransactionIdCallbackFailed(error);
+    }
+  }
+  return { submitted: transaction.submit(...args) };
 }
 
 class DeadlineExceeded extends Error {
@@ -441,10 +475,31 @@ export function withCommitTimeout(network: Network, commitSeconds: number): Netw
   });
 }
 
+/**
+ * Networks being opened, per gateway and channel. fabric-network's `getNetwork` caches a network
+ * only once it is initialised, so concurrent first calls would each build one; the extra ones (and
+ * the event-service streams their commit listeners open) are never closed by `disconnect`, and keep
+ * the process alive. One promise per gateway and channel avoids that.
+ */
+const opening = new WeakMap<Gateway, Map<string, Promise<Network>>>();
+
 /** The channel's network of a gateway; failing discovery means the ledger is unreachable, not a refusal. */
 async function networkOf(gateway: Gateway, channel: string, phase: LedgerPhase): Promise<Network> {
+  let byChannel = opening.get(gateway);
+  if (!byChannel) {
+    byChannel = new Map();
+    opening.set(gateway, byChannel);
+  }
+  let network = byChannel.get(channel);
+  if (!network) {
+    const channels = byChannel;
+    network = gateway.getNetwork(channel);
+    channels.set(channel, network);
+    // A failed opening is not kept: the next call tries again.
+    network.catch(() => channels.delete(channel));
+  }
   try {
-    return await gateway.getNetwork(channel);
+    return await network;
   } catch (error) {
     throw new AppError(ErrorCode.LEDGER_UNAVAILABLE, `could not reach channel ${channel}`, { phase, mayCommit: false, reason: messageOf(error) }, { cause: error });
   }

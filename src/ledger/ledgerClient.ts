@@ -53,9 +53,18 @@ export interface SubmitResult {
   readonly retried: readonly string[];
 }
 
+export interface SubmitOptions {
+  /**
+   * Called, and awaited, with each proposal's transaction id (a retried proposal has a new one)
+   * BEFORE that proposal goes to any peer, so the caller can record the id durably first. If it
+   * rejects, that proposal is not sent and `submit` rejects with the callback's error.
+   */
+  readonly onTransactionId?: (transactionId: string) => Promise<void>;
+}
+
 export interface LedgerClient {
   /** Endorse, order and wait for the commit. Rejects with an `AppError` (see `ledgerErrors.ts`). */
-  submit(identity: LedgerIdentity, request: LedgerRequest): Promise<SubmitResult>;
+  submit(identity: LedgerIdentity, request: LedgerRequest, options?: SubmitOptions): Promise<SubmitResult>;
   /** Run a query on one healthy peer of the identity's organisation. */
   evaluate(identity: LedgerIdentity, request: LedgerRequest): Promise<Buffer>;
   /** Disconnect every pooled gateway. The client is unusable afterwards. */

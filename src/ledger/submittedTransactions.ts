@@ -3,18 +3,18 @@ import * as fabricCommon from 'fabric-common';
 import { decodeChainHeight } from './fabricBlockSource';
 import type { LedgerClient, LedgerIdentity, LedgerRequest } from './ledgerClient';
 import { validationCodeName } from './ledgerBlock';
+import type { PeerAnswer } from './ledgerErrors';
+import { isAppError } from '../common/errors';
 
 /**
- * Finding on the ledger a transaction that an earlier, interrupted attempt may have sent, so that
- * the submission queue never writes twice (src/submissions).
+ * Finding on the ledger what a submission sent.
  *
- * `LedgerClient.submit` chooses its transaction ids itself (and a new one per retried proposal),
- * so a process that dies mid-submit leaves no id to look up with qscc GetTransactionByID. What it
- * can leave is the channel's height, read before the first proposal: every transaction of that
- * attempt is in a block at or above it. `findSubmitted` reads those blocks (qscc GetBlockByNumber,
- * through the ledger client's `evaluate`, as the same identity) and returns the transactions whose
- * creator is the identity's certificate and whose chaincode, function and arguments are the
- * request's: the earlier attempt, if it reached the ledger.
+ * `lookupTransaction` is exact: the submission queue records each proposal's transaction id before
+ * it is sent (`SubmitOptions.onTransactionId`) and asks qscc GetTransactionByID about it.
+ * `findSubmitted` is the broad search kept for tests and audits: it reads the blocks from a height
+ * on (qscc GetBlockByNumber, through the ledger client's `evaluate`, as the same identity) and
+ * returns the transactions whose creator is the identity's certificate and whose chaincode,
+ * function and arguments are the request's.
  */
 export interface SubmittedTransaction {
   readonly txId: string;
@@ -90,4 +90,103 @@ export async function findSubmitted(ledger: LedgerClient, identity: LedgerIdenti
     });
   }
   return found;
+}
+
+/** What the ledger says about one transaction id. */
+export type TransactionLookup = { readonly found: false } | { readonly found: true; readonly validationCode: string; readonly isValid: boolean; readonly blockNumber?: bigint };
+
+
+/**
+ * What a peer's qscc says when it has no such transaction ("no such transaction ID [..] in index",
+ * or an older "entry not found in index"), as opposed to not answering at all.
+ */
+const TX_NOT_FOUND = /no such transaction id|not found in index|entry not found/i;
+
+/** Reads a protobuf varint at `at`; returns the value and the offset after it. */
+function readVarint(bytes: Buffer, at: number): [bigint, number] {
+  let value = 0n;
+  let shift = 0n;
+  for (let i = at; i < bytes.length; i += 1) {
+    const b = bytes[i] ?? 0;
+    value |= BigInt(b & 0x7f) << shift;
+    if ((b & 0x80) === 0) return [value, i + 1];
+    shift += 7n;
+  }
+  throw new Error('truncated protobuf varint');
+}
+
+/** The top-level fields of a protobuf message: varints as bigint, length-delimited ones as bytes. */
+function protoFields(bytes: Buffer): Map<number, bigint | Buffer> {
+  const fields = new Map<number, bigint | Buffer>();
+  let at = 0;
+  while (at < bytes.length) {
+    const [tag, next] = readVarint(bytes, at);
+    const field = Number(tag >> 3n);
+    const wire = Number(tag & 7n);
+    at = next;
+    if (wire === 0) {
+      const [value, after] = readVarint(bytes, at);
+      fields.set(field, value);
+      at = after;
+    } else if (wire === 2) {
+      const [length, after] = readVarint(bytes, at);
+      fields.set(field, bytes.subarray(after, after + Number(length)));
+      at = after + Number(length);
+    } else if (wire === 1) {
+      at += 8;
+    } else if (wire === 5) {
+      at += 4;
+    } else {
+      throw new Error(`unsupported protobuf wire type ${wire}`);
+    }
+    if (at > bytes.length) throw new Error('truncated protobuf message');
+  }
+  return fields;
+}
+
+/**
+ * Decodes qscc GetTransactionByID's answer, a `protos.ProcessedTransaction` (`envelope` = 1,
+ * `validationCode` = 2, int32): only the validation code. Proto3 leaves out a zero, so a missing
+ * field 2 is `VALID` (0).
+ */
+export function decodeProcessedTransaction(bytes: Buffer): { validationCode: string; isValid: boolean } {
+  const raw = protoFields(bytes).get(2);
+  const code = typeof raw === 'bigint' ? Number(raw) : 0;
+  return { validationCode: validationCodeName(code), isValid: code === 0 };
+}
+
+/** The number of a `common.Block` (`header` = 1, whose `number` = 1), as qscc GetBlockByTxID returns it. */
+export function decodeBlockNumber(bytes: Buffer): bigint {
+  const header = protoFields(bytes).get(1);
+  if (header === undefined) return 0n;
+  if (typeof header === 'bigint') throw new Error('malformed block: the header is not a message');
+  const number = protoFields(header).get(1);
+  return typeof number === 'bigint' ? number : 0n;
+}
+
+/** True when `error` (from `LedgerClient.evaluate` of qscc GetTransactionByID) is a peer saying it has no such transaction. */
+export function isTransactionNotFound(error: unknown): boolean {
+  if (!isAppError(error)) return false;
+  const peers = (error.details.peers ?? []) as readonly PeerAnswer[];
+  return peers.some((p) => p.status !== 'grpc' && TX_NOT_FOUND.test(p.message));
+}
+
+/**
+ * Looks a transaction up by id (qscc GetTransactionByID, then GetBlockByTxID for a valid one's
+ * block), as `identity`, on a peer of its organisation. `{ found: false }` only when a peer
+ * ANSWERED that it has no such transaction; a peer that cannot be reached makes this reject
+ * (`LEDGER_UNAVAILABLE` or `TIMEOUT`), never a "not found".
+ */
+export async function lookupTransaction(ledger: LedgerClient, identity: LedgerIdentity, channel: string, txId: string): Promise<TransactionLookup> {
+  let bytes: Buffer;
+  try {
+    bytes = await ledger.evaluate(identity, { channel, chaincode: 'qscc', fn: 'GetTransactionByID', args: [channel, txId] });
+  } catch (error) {
+    if (isTransactionNotFound(error)) return { found: false };
+    throw error;
+  }
+  const { validationCode, isValid } = decodeProcessedTransaction(bytes);
+  if (!isValid) return { found: true, validationCode, isValid };
+  const block = await ledger.evaluate(identity, { channel, chaincode: 'qscc', fn: 'GetBlockByTxID', args: [channel, txId] });
+  return { found: true, validationCode, isValid, blockNumber: decodeBlockNumber(block) };
 }

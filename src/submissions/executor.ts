@@ -2,7 +2,7 @@ import type { Pool, PoolClient } from 'pg';
 
 import { AppError, ErrorCode, isAppError, silentLogger, type Logger } from '../common';
 import type { LedgerClient, LedgerIdentity, LedgerRequest } from '../ledger';
-import { findSubmitted, ledgerHeight } from '../ledger/submittedTransactions';
+import { lookupTransaction, type TransactionLookup } from '../ledger/submittedTransactions';
 import { TERMINAL, type SubmissionRow } from './types';
 
 /**
@@ -13,29 +13,35 @@ import { TERMINAL, type SubmissionRow } from './types';
  *    submission on its own session for the whole attempt. A second executor (a retried job while
  *    the first is slow, a second submitter) does not get the lock and leaves the job for later.
  *    If the executor's process dies, its session ends and the lock is released with it.
- * 2. **Before sending, the ledger's height is recorded** (`attempt_from_block`, qscc GetChainInfo)
- *    with `status = SUBMITTED`. `LedgerClient.submit` picks its own transaction ids (and a new one
- *    per retried proposal), so the id cannot be recorded in advance; the height can: every
- *    transaction the attempt sends lands in a block at or above it.
- * 3. **Before resending** a submission whose earlier attempt was interrupted (the row still says
- *    SUBMITTED with a height), the blocks from that height on are read (qscc GetBlockByNumber) and
- *    searched for a transaction of the same creator certificate, chaincode, function and
- *    arguments (`findSubmitted`). A VALID one is the earlier attempt: the submission is recorded
- *    COMMITTED with its tx id and block, and nothing is sent. If none is found, the attempt may
- *    still be on its way through the orderers; it is resent only once `inflightGraceMs` have passed
- *    since it started (until then the job is retried later). Invalid ones (e.g. MVCC conflicts)
- *    never wrote anything and are ignored.
+ * 2. **Every transaction id is recorded before its proposal is sent**: `LedgerClient.submit` calls
+ *    `onTransactionId` with each proposal's id (a retried proposal has a new one) and sends nothing
+ *    until the id is in `submission_tx_ids`. An id the client reports as unable to commit
+ *    (`mayCommit: false`) is marked `not_sent`.
+ * 3. **Before sending again** a submission that has recorded ids, each id is looked up on the
+ *    ledger (qscc GetTransactionByID, on a peer of the identity's organisation). A VALID one is the
+ *    earlier attempt: the submission is recorded COMMITTED with it, nothing is sent. Ids found
+ *    invalid (e.g. MVCC conflicts) wrote nothing. An id not found may never have been sent (the
+ *    process died between recording and sending) or may still be with the orderers: the two cannot
+ *    be told apart, so unless it is marked `not_sent`, the submission is resent only once
+ *    `inflightGraceMs` (above the ledger client's order + commit deadlines) have passed since the
+ *    id was recorded; until then the job is retried later. A peer that does not answer is never
+ *    taken as "not found": the job is retried later.
  *
- * `tx_id` is unique, so two identical submissions (same user, same arguments, no key) can never
- * both claim one ledger transaction: the second one looks further.
+ * `tx_id` is unique, so two submissions can never claim one ledger transaction.
  */
 export interface SubmissionExecutorDeps {
   readonly pool: Pool;
   readonly ledger: LedgerClient;
   /** The identity that signs for a wallet label (e.g. the identity service's `load`). */
   readonly loadIdentity: (label: string) => Promise<LedgerIdentity>;
+  /**
+   * How long after its id was recorded a transaction not found on the ledger may still arrive
+   * (keep above the ledger client's order + commit deadlines).
+   */
   readonly inflightGraceMs: number;
   readonly log?: Logger;
+  /** For tests: the ledger lookup by transaction id (default qscc GetTransactionByID). */
+  readonly lookup?: (identity: LedgerIdentity, channel: string, txId: string) => Promise<TransactionLookup>;
 }
 
 /** The job cannot be decided now (another executor holds it, or an earlier attempt may still land). */
@@ -53,8 +59,8 @@ export interface SubmissionExecutor {
   execute(submissionId: string, options: ExecuteOptions): Promise<SubmissionRow>;
   /**
    * Settles a synchronous submission whose gateway process stopped before recording the outcome,
-   * WITHOUT sending anything: COMMITTED if its transaction is on the ledger; FAILED once the grace
-   * period is over otherwise (never sent, or sent and lost). The caller asked once and got no
+   * WITHOUT sending anything: COMMITTED if one of its recorded transaction ids is VALID on the
+   * ledger; FAILED otherwise, once no recorded id can still arrive (never sent, or sent and lost). The caller asked once and got no
    * answer; a retry with the same idempotency key now gets this outcome.
    */
   settleAbandoned(submissionId: string): Promise<SubmissionRow>;
@@ -81,6 +87,7 @@ export function requestOf(row: SubmissionRow): LedgerRequest {
 
 export function createSubmissionExecutor(deps: SubmissionExecutorDeps): SubmissionExecutor {
   const log = deps.log ?? silentLogger;
+  const lookup = deps.lookup ?? ((identity: LedgerIdentity, channel: string, txId: string) => lookupTransaction(deps.ledger, identity, channel, txId));
 
   async function one(client: PoolClient, sql: string, values: unknown[]): Promise<SubmissionRow> {
     const result = await client.query<SubmissionRow>(sql, values);
@@ -90,14 +97,14 @@ export function createSubmissionExecutor(deps: SubmissionExecutorDeps): Submissi
   }
 
   /** Records COMMITTED with the first of `candidates` no other submission has claimed; undefined if all are taken. */
-  async function claim(client: PoolClient, id: string, candidates: { txId: string; blockNumber: bigint; validationCode: string; result?: string }[]): Promise<SubmissionRow | undefined> {
+  async function claim(client: PoolClient, id: string, candidates: { txId: string; blockNumber?: bigint; validationCode: string; result?: string }[]): Promise<SubmissionRow | undefined> {
     for (const c of candidates) {
       try {
         return await one(
           client,
           `UPDATE submissions SET status = 'COMMITTED', tx_id = $2, block_number = $3, validation_code = $4, result = $5,
              error_code = NULL, error_message = NULL, completed_at = now(), updated_at = now() WHERE id = $1 RETURNING *`,
-          [id, c.txId, c.blockNumber.toString(), c.validationCode, c.result ?? null],
+          [id, c.txId, c.blockNumber?.toString() ?? null, c.validationCode, c.result ?? null],
         );
       } catch (error) {
         if ((error as { code?: string }).code !== '23505') throw error;
@@ -110,7 +117,7 @@ export function createSubmissionExecutor(deps: SubmissionExecutorDeps): Submissi
   async function fail(client: PoolClient, id: string, code: string, message: string): Promise<SubmissionRow> {
     return one(
       client,
-      `UPDATE submissions SET status = 'FAILED', error_code = $2, error_message = $3, attempt_from_block = NULL,
+      `UPDATE submissions SET status = 'FAILED', error_code = $2, error_message = $3,
          completed_at = now(), updated_at = now() WHERE id = $1 RETURNING *`,
       [id, code, message.slice(0, 2000)],
     );
@@ -123,58 +130,77 @@ export function createSubmissionExecutor(deps: SubmissionExecutorDeps): Submissi
     const identity = await deps.loadIdentity(row.identity_label);
     const request = requestOf(row);
 
-    if (row.attempt_from_block !== null) {
-      // An earlier attempt was interrupted: did it reach the ledger?
-      const found = await findSubmitted(deps.ledger, identity, request, BigInt(row.attempt_from_block));
-      const claimed = await claim(client, row.id, found.filter((t) => t.isValid));
-      if (claimed) {
-        subLog.info({ txId: claimed.tx_id }, 'the interrupted attempt is on the ledger: recorded, not resent');
-        return claimed;
-      }
-      const startedMs = row.attempt_started_at?.getTime() ?? 0;
-      if (Date.now() - startedMs < deps.inflightGraceMs) {
-        throw new RetryLater('an interrupted attempt is not on the ledger yet and may still arrive');
-      }
-      subLog.info({ fromBlock: row.attempt_from_block, invalid: found.length }, 'the interrupted attempt never committed: sending again');
+    const earlier = await checkRecorded(client, identity, request.channel, row.id);
+    if (earlier.claimed) {
+      subLog.info({ txId: earlier.claimed.tx_id }, 'an interrupted attempt is on the ledger: recorded, not resent');
+      return earlier.claimed;
     }
+    if (earlier.mayArriveUntil > Date.now()) {
+      throw new RetryLater('a recorded transaction is not on the ledger yet and may still arrive');
+    }
+    if (earlier.ids > 0) subLog.info({ recorded: earlier.ids }, 'no recorded transaction committed: sending again');
 
-    const fromBlock = await ledgerHeight(deps.ledger, identity, request.channel);
     await client.query(
-      `UPDATE submissions SET status = 'SUBMITTED', attempts = attempts + 1, attempt_from_block = $2, attempt_started_at = now(),
-         updated_at = now() WHERE id = $1`,
-      [row.id, fromBlock.toString()],
+      `UPDATE submissions SET status = 'SUBMITTED', attempts = attempts + 1, attempt_started_at = now(), updated_at = now() WHERE id = $1`,
+      [row.id],
     );
+    let lastTxId: string | undefined;
+    const onTransactionId = async (txId: string): Promise<void> => {
+      // Durable before the proposal leaves: if this insert fails, the ledger client sends nothing.
+      await client.query('INSERT INTO submission_tx_ids (tx_id, submission_id) VALUES ($1, $2)', [txId, row.id]);
+      lastTxId = txId;
+    };
     try {
-      const r = await deps.ledger.submit(identity, request);
+      const r = await deps.ledger.submit(identity, request, { onTransactionId });
       const claimed = await claim(client, row.id, [{ txId: r.transactionId, blockNumber: r.blockNumber, validationCode: r.validationCode, result: r.payload.toString('utf8') }]);
       if (!claimed) throw new AppError(ErrorCode.INTERNAL, `transaction ${r.transactionId} is recorded for another submission`);
       return claimed;
     } catch (error) {
       const appError = isAppError(error) ? error : new AppError(ErrorCode.INTERNAL, 'unexpected failure while submitting', {}, { cause: error });
       const mayCommit = appError.details.mayCommit !== false;
+      // The last proposal cannot commit: a retry need not wait for it. (Earlier proposals of the
+      // same call keep their grace: the ledger client only knows the last orderer's answer.)
+      const txId = typeof appError.details.transactionId === 'string' ? appError.details.transactionId : lastTxId;
+      if (!mayCommit && txId !== undefined) await client.query('UPDATE submission_tx_ids SET not_sent = true WHERE tx_id = $1 AND submission_id = $2', [txId, row.id]);
       if (!mayCommit && (DEFINITE.has(appError.code) || options.final)) return fail(client, row.id, appError.code, appError.message);
-      // Either nothing was written (forget the height: a retry sends at once), or it may still
-      // commit (keep it: the next try looks for it first).
-      await client.query(
-        `UPDATE submissions SET error_code = $2, error_message = $3, attempt_from_block = CASE WHEN $4 THEN attempt_from_block END,
-           updated_at = now() WHERE id = $1`,
-        [row.id, appError.code, appError.message.slice(0, 2000), mayCommit],
-      );
+      await client.query(`UPDATE submissions SET error_code = $2, error_message = $3, updated_at = now() WHERE id = $1`, [row.id, appError.code, appError.message.slice(0, 2000)]);
       throw appError;
     }
+  }
+
+  /**
+   * Looks up every transaction id recorded for the submission. `claimed`: a VALID one, now recorded
+   * as the outcome. `mayArriveUntil`: until when an id not found (and not known unsent) may still
+   * reach the ledger (0 when none can). A peer that does not answer rejects (retried later).
+   */
+  async function checkRecorded(client: PoolClient, identity: LedgerIdentity, channel: string, id: string): Promise<{ claimed?: SubmissionRow; mayArriveUntil: number; ids: number }> {
+    const recorded = await client.query<{ tx_id: string; recorded_at: Date; not_sent: boolean }>(
+      'SELECT tx_id, recorded_at, not_sent FROM submission_tx_ids WHERE submission_id = $1 ORDER BY recorded_at',
+      [id],
+    );
+    const valid: { txId: string; blockNumber?: bigint; validationCode: string }[] = [];
+    let mayArriveUntil = 0;
+    for (const r of recorded.rows) {
+      const found = await lookup(identity, channel, r.tx_id);
+      if (found.found && found.isValid) valid.push({ txId: r.tx_id, validationCode: found.validationCode, ...(found.blockNumber === undefined ? {} : { blockNumber: found.blockNumber }) });
+      // An id not found may never have been sent (the process died right after recording it) or
+      // may still be between the orderers and the peers; only the order + commit deadline after
+      // its recording tells the two apart. One the ledger client reported as unable to commit is not waited for.
+      if (!found.found && !r.not_sent) mayArriveUntil = Math.max(mayArriveUntil, r.recorded_at.getTime() + deps.inflightGraceMs);
+    }
+    const claimed = await claim(client, id, valid);
+    return { ...(claimed ? { claimed } : {}), mayArriveUntil, ids: recorded.rows.length };
   }
 
   async function settle(client: PoolClient, submissionId: string): Promise<SubmissionRow> {
     const row = await one(client, 'SELECT * FROM submissions WHERE id = $1', [submissionId]);
     if (TERMINAL.includes(row.status)) return row;
-    if (row.attempt_from_block !== null) {
-      const identity = await deps.loadIdentity(row.identity_label);
-      const found = await findSubmitted(deps.ledger, identity, requestOf(row), BigInt(row.attempt_from_block));
-      const claimed = await claim(client, row.id, found.filter((t) => t.isValid));
-      if (claimed) return claimed;
-    }
-    const since = (row.attempt_started_at ?? row.updated_at).getTime();
-    if (Date.now() - since < deps.inflightGraceMs) throw new RetryLater('the abandoned attempt may still reach the ledger');
+    const identity = await deps.loadIdentity(row.identity_label);
+    const earlier = await checkRecorded(client, identity, row.channel, row.id);
+    if (earlier.claimed) return earlier.claimed;
+    // Without a recorded id nothing was sent; the lock says no executor is at it any more, but a
+    // gateway may only now be about to start: the sweep's age threshold covers that.
+    if (earlier.mayArriveUntil > Date.now()) throw new RetryLater('the abandoned attempt may still reach the ledger');
     return fail(client, row.id, ErrorCode.TIMEOUT, 'the gateway stopped before the outcome was known, and the transaction is not on the ledger: nothing was written');
   }
 

@@ -59,7 +59,7 @@ describe('settings', () => {
       retryDelaySeconds: 2,
       maintenanceSeconds: 30,
       pollingSeconds: 1,
-      inflightGraceMs: 90_000,
+      inflightGraceMs: 45_000,
       duplicateWaitMs: 60_000,
     });
     expect(loadConfig({ SUBMISSION_QUEUE_BOUND: '50', SUBMITTER_CONCURRENCY: '2' }, '/repo').submissions).toMatchObject({ queueBound: 50, concurrency: 2 });

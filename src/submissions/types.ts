@@ -64,7 +64,6 @@ export interface SubmissionRow {
   error_code: string | null;
   error_message: string | null;
   attempts: number;
-  attempt_from_block: string | null;
   attempt_started_at: Date | null;
   created_at: Date;
   updated_at: Date;

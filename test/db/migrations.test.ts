@@ -21,6 +21,7 @@ const TABLES = [
   'channels',
   'fabric_identities',
   'state',
+  'submission_tx_ids',
   'submissions',
   'sync_checkpoints',
   'token_accounts',
@@ -104,6 +105,7 @@ describe('prisma migrate deploy', () => {
     expect(cascades).toEqual([
       { table_name: 'blocks', delete_rule: 'RESTRICT' },
       { table_name: 'chaincode_events', delete_rule: 'CASCADE' },
+      { table_name: 'submission_tx_ids', delete_rule: 'CASCADE' },
       { table_name: 'sync_checkpoints', delete_rule: 'RESTRICT' },
       { table_name: 'transactions', delete_rule: 'CASCADE' },
       { table_name: 'tx_reads', delete_rule: 'CASCADE' },

@@ -28,33 +28,50 @@ const alice = { userId: 'user-alice', identityLabel: 'Org1MSP/alice' };
 const bob = { userId: 'user-bob', identityLabel: 'Org1MSP/bob' };
 const create = (id: string): LedgerRequest => ({ channel: 'mychannel', chaincode: 'sample', contract: 'assets', fn: 'CreateAsset', args: [id, 'car', '{}'] });
 
-/** BlockchainInfo with only `height`. */
-function chainInfo(height: number): Buffer {
-  const bytes = [0x08];
-  let v = height;
+function varint(n: number): number[] {
+  const bytes: number[] = [];
+  let v = n;
   while (v >= 0x80) {
     bytes.push((v & 0x7f) | 0x80);
     v >>>= 7;
   }
   bytes.push(v);
-  return Buffer.from(bytes);
+  return bytes;
 }
+
+/** What qscc GetTransactionByID returns: a ProcessedTransaction (validationCode = field 2, 0 left out). */
+const processedTransaction = (code: number): Buffer => Buffer.from(code === 0 ? [] : [0x10, ...varint(code)]);
+/** What qscc GetBlockByTxID returns: a Block with only its header's number. */
+const blockNumbered = (n: number): Buffer => {
+  const header = [0x08, ...varint(n)];
+  return Buffer.from([0x0a, header.length, ...header]);
+};
 
 interface FakeLedger extends LedgerClient {
   readonly sent: LedgerRequest[];
+  /** Transactions "on the ledger": id → validation code. */
+  readonly onLedger: Map<string, number>;
+  /** When set, every evaluation fails as if no peer could be reached. */
+  unreachable: boolean;
 }
 
 function fakeLedger(options: { delayMs?: number; refuse?: (r: LedgerRequest) => AppError | undefined } = {}): FakeLedger {
   const sent: LedgerRequest[] = [];
-  return {
+  const onLedger = new Map<string, number>();
+  const ledger: FakeLedger = {
     sent,
-    async submit(_identity, request): Promise<SubmitResult> {
+    onLedger,
+    unreachable: false,
+    async submit(_identity, request, submitOptions): Promise<SubmitResult> {
+      const transactionId = randomUUID().replace(/-/g, '');
+      await submitOptions?.onTransactionId?.(transactionId);
       sent.push(request);
       await sleep(options.delayMs ?? 50);
       const refusal = options.refuse?.(request);
       if (refusal) throw refusal;
+      onLedger.set(transactionId, 0);
       return {
-        transactionId: randomUUID().replace(/-/g, ''),
+        transactionId,
         blockNumber: 7n,
         validationCode: 'VALID',
         payload: Buffer.from(`{"id":"${request.args[0] ?? ''}"}`),
@@ -64,11 +81,22 @@ function fakeLedger(options: { delayMs?: number; refuse?: (r: LedgerRequest) => 
       };
     },
     evaluate(_identity, request) {
-      if (request.chaincode === 'qscc' && request.fn === 'GetChainInfo') return Promise.resolve(chainInfo(10));
+      if (ledger.unreachable) {
+        return Promise.reject(new AppError('LEDGER_UNAVAILABLE', 'no peer could endorse the transaction', { phase: 'evaluate', mayCommit: false, peers: [{ peer: 'peer0', status: 'grpc', message: 'failed to connect' }] }));
+      }
+      const txId = request.args[1] ?? '';
+      const code = onLedger.get(txId);
+      if (request.chaincode === 'qscc' && request.fn === 'GetTransactionByID') {
+        if (code !== undefined) return Promise.resolve(processedTransaction(code));
+        const message = `Failed to get transaction with id ${txId}, error no such transaction ID [${txId}] in index`;
+        return Promise.reject(new AppError('ENDORSEMENT_FAILED', 'the transaction was not endorsed', { phase: 'evaluate', mayCommit: false, peers: [{ peer: 'peer0', status: 500, message }] }));
+      }
+      if (request.chaincode === 'qscc' && request.fn === 'GetBlockByTxID' && code !== undefined) return Promise.resolve(blockNumbered(9));
       return Promise.reject(new Error(`unexpected evaluate ${request.fn}`));
     },
     close: () => Promise.resolve(),
   };
+  return ledger;
 }
 
 const settings = (over: Partial<SubmissionsConfig> = {}): SubmissionsConfig => ({
@@ -209,18 +237,66 @@ describe('submissions on PostgreSQL', () => {
     await expect(s.get(failed.id)).resolves.toMatchObject({ id: failed.id, request: create('car-6') });
   });
 
-  test('an interrupted attempt is not resent within the grace period, and is resent after it when the ledger has nothing', async () => {
+  /** What a submitter killed mid-attempt leaves behind: SUBMITTED, with the ids it recorded before sending. */
+  const interrupted = async (id: string, txIds: { txId: string; ageMs: number; notSent?: boolean }[]): Promise<void> => {
+    await pool.query("UPDATE submissions SET status = 'SUBMITTED', attempts = 1, attempt_started_at = now() WHERE id = $1", [id]);
+    for (const t of txIds) {
+      await pool.query(
+        'INSERT INTO submission_tx_ids (tx_id, submission_id, recorded_at, not_sent) VALUES ($1, $2, now() - make_interval(secs => $3::double precision / 1000), $4)',
+        [t.txId, id, t.ageMs, t.notSent ?? false],
+      );
+    }
+  };
+
+  test('every attempt records its transaction id before sending', async () => {
+    const ledger = fakeLedger();
+    const done = await service(ledger).submit(alice, create('car-ids'), { mode: 'SYNC' });
+    const ids = await pool.query<{ tx_id: string }>('SELECT tx_id FROM submission_tx_ids WHERE submission_id = $1', [done.id]);
+    expect(ids.rows.map((r) => r.tx_id)).toEqual([done.txId]);
+  });
+
+  test('an interrupted attempt whose recorded id is VALID on the ledger is recorded COMMITTED, not resent', async () => {
+    const ledger = fakeLedger();
+    const executor = createSubmissionExecutor({ pool, ledger, loadIdentity: () => Promise.resolve(identity), inflightGraceMs: 60_000 });
+    const queued = await service(ledger).submit(alice, create('car-landed'), { mode: 'ASYNC' });
+    ledger.onLedger.set('tx-conflicted', 11);
+    ledger.onLedger.set('tx-landed', 0);
+    await interrupted(queued.id, [{ txId: 'tx-conflicted', ageMs: 200 }, { txId: 'tx-landed', ageMs: 100 }]);
+    await expect(executor.execute(queued.id, { final: false })).resolves.toMatchObject({ status: 'COMMITTED', tx_id: 'tx-landed', block_number: '9', validation_code: 'VALID' });
+    expect(ledger.sent).toHaveLength(0);
+  });
+
+  test('an interrupted attempt not on the ledger is resent after the grace period, at once if its ids cannot commit', async () => {
     const ledger = fakeLedger();
     const executor = createSubmissionExecutor({ pool, ledger, loadIdentity: () => Promise.resolve(identity), inflightGraceMs: 1500 });
     const s = service(ledger);
     const queued = await s.submit(alice, create('car-7'), { mode: 'ASYNC' });
-    // What a submitter killed right after sending leaves behind: SUBMITTED, with the height it read.
-    await pool.query("UPDATE submissions SET status = 'SUBMITTED', attempts = 1, attempt_from_block = 10, attempt_started_at = now() WHERE id = $1", [queued.id]);
+    await interrupted(queued.id, [{ txId: 'tx-lost', ageMs: 0 }]);
     await expect(executor.execute(queued.id, { final: false })).rejects.toBeInstanceOf(RetryLater);
     expect(ledger.sent).toHaveLength(0);
     await sleep(1600);
     await expect(executor.execute(queued.id, { final: false })).resolves.toMatchObject({ status: 'COMMITTED', attempts: 2 });
     expect(ledger.sent).toHaveLength(1);
+
+    // Ids found invalid, or reported by the ledger client as unable to commit: no wait.
+    const other = await s.submit(alice, create('car-7b'), { mode: 'ASYNC' });
+    ledger.onLedger.set('tx-mvcc', 11);
+    await interrupted(other.id, [{ txId: 'tx-mvcc', ageMs: 0 }, { txId: 'tx-refused', ageMs: 0, notSent: true }]);
+    await expect(executor.execute(other.id, { final: false })).resolves.toMatchObject({ status: 'COMMITTED', attempts: 2 });
+    expect(ledger.sent).toHaveLength(2);
+  });
+
+  test('a peer that does not answer the lookup is never taken as "not found"', async () => {
+    const ledger = fakeLedger();
+    const executor = createSubmissionExecutor({ pool, ledger, loadIdentity: () => Promise.resolve(identity), inflightGraceMs: 0 });
+    const queued = await service(ledger).submit(alice, create('car-dark'), { mode: 'ASYNC' });
+    await interrupted(queued.id, [{ txId: 'tx-old', ageMs: 60_000 }]);
+    ledger.unreachable = true;
+    await expect(executor.execute(queued.id, { final: false })).rejects.toMatchObject({ code: 'LEDGER_UNAVAILABLE' });
+    await expect(executor.settleAbandoned(queued.id)).rejects.toMatchObject({ code: 'LEDGER_UNAVAILABLE' });
+    expect(ledger.sent).toHaveLength(0);
+    ledger.unreachable = false;
+    await expect(executor.execute(queued.id, { final: false })).resolves.toMatchObject({ status: 'COMMITTED', attempts: 2 });
   });
 
   test('a submission held by one executor is refused to a second one (advisory lock)', async () => {
@@ -236,22 +312,29 @@ describe('submissions on PostgreSQL', () => {
   test('synchronous submissions abandoned by a dead gateway are settled by the sweep, never resent', async () => {
     const ledger = fakeLedger();
     const executor = createSubmissionExecutor({ pool, ledger, loadIdentity: () => Promise.resolve(identity), inflightGraceMs: 1000 });
-    const insert = async (id: string, status: string, fromBlock: number | null, ageMs: number): Promise<string> => {
+    const insert = async (id: string, status: string, txId: string | null, ageMs: number): Promise<string> => {
       const row = await pool.query<{ id: string }>(
         `INSERT INTO submissions (id, user_id, identity_label, channel, chaincode, contract, function, arguments, request_hash, mode, status,
-           attempts, attempt_from_block, attempt_started_at, updated_at)
+           attempts, attempt_started_at, updated_at)
          VALUES (gen_random_uuid(), 'user-alice', 'Org1MSP/alice', 'mychannel', 'sample', 'assets', 'CreateAsset', $1::jsonb, 'h', 'SYNC', $2,
-           $3, $4, CASE WHEN $4::bigint IS NULL THEN NULL ELSE now() - make_interval(secs => $5::double precision / 1000) END,
-           now() - make_interval(secs => $5::double precision / 1000))
+           $3, CASE WHEN $3 = 0 THEN NULL ELSE now() - make_interval(secs => $4::double precision / 1000) END,
+           now() - make_interval(secs => $4::double precision / 1000))
          RETURNING id`,
-        [JSON.stringify([id, 'car', '{}']), status, fromBlock === null ? 0 : 1, fromBlock, ageMs],
+        [JSON.stringify([id, 'car', '{}']), status, txId === null ? 0 : 1, ageMs],
       );
-      return row.rows[0]?.id ?? '';
+      const submissionId = row.rows[0]?.id ?? '';
+      if (txId !== null) {
+        await pool.query('INSERT INTO submission_tx_ids (tx_id, submission_id, recorded_at) VALUES ($1, $2, now() - make_interval(secs => $3::double precision / 1000))', [txId, submissionId, ageMs]);
+      }
+      return submissionId;
     };
     const neverSent = await insert('sync-1', 'QUEUED', null, 5000);
-    const lost = await insert('sync-2', 'SUBMITTED', 10, 5000);
-    const recent = await insert('sync-3', 'SUBMITTED', 10, 0);
+    const lost = await insert('sync-2', 'SUBMITTED', 'tx-sync-2', 5000);
+    const recent = await insert('sync-3', 'SUBMITTED', 'tx-sync-3', 0);
+    const landed = await insert('sync-4', 'SUBMITTED', 'tx-sync-4', 5000);
+    ledger.onLedger.set('tx-sync-4', 0);
     await expect(executor.settleAbandoned(recent)).rejects.toBeInstanceOf(RetryLater);
+    await expect(executor.settleAbandoned(landed)).resolves.toMatchObject({ status: 'COMMITTED', tx_id: 'tx-sync-4' });
 
     const submitter = createSubmitter({ queue, executor, concurrency: 1, sweep: { pool, sweepMs: 200, abandonedAfterMs: 1000 } });
     // Only the sweep matters here: no job is queued, so the workers stay idle.

@@ -7,7 +7,7 @@ import { isAppError } from '../../src/common';
 import { Secret, type SubmissionsConfig } from '../../src/config';
 import { createFabricLedgerClient, type FabricLedgerClient, type LedgerIdentity, type LedgerRequest } from '../../src/ledger';
 import { createWallet, createWalletCipher } from '../../src/ledger/identities';
-import { findSubmitted, ledgerHeight } from '../../src/ledger/submittedTransactions';
+import { findSubmitted, ledgerHeight, lookupTransaction } from '../../src/ledger/submittedTransactions';
 import { createPrismaClient, type PrismaClient } from '../../src/store';
 import {
   createSubmissionExecutor,
@@ -115,6 +115,12 @@ test('the same idempotency key sent twice at once gives one ledger transaction',
   const onLedger = await findSubmitted(ledger, user1, update, from);
   expect(onLedger.map((t) => t.txId)).toEqual([a.txId]);
   expect(onLedger[0]?.blockNumber).toBe(a.blockNumber);
+  // The recovery's exact path: the id was recorded before sending, and qscc finds it by id; an id
+  // the ledger never saw is "not found" (the peer answered), not an error.
+  const recorded = await pool.query<{ tx_id: string }>('SELECT tx_id FROM submission_tx_ids WHERE submission_id = $1', [a.id]);
+  expect(recorded.rows.map((r) => r.tx_id)).toEqual([a.txId]);
+  await expect(lookupTransaction(ledger, user1, TEST_CHANNEL, a.txId ?? '')).resolves.toEqual({ found: true, validationCode: 'VALID', isValid: true, blockNumber: a.blockNumber });
+  await expect(lookupTransaction(ledger, user1, TEST_CHANNEL, 'f'.repeat(64))).resolves.toEqual({ found: false });
   expect(await version(id)).toBe(2);
   // A third request, after the fact, returns the first outcome and writes nothing.
   await expect(service.submit(user, update, { idempotencyKey: `key-${id}`, mode: 'SYNC' })).resolves.toMatchObject({ id: a.id, txId: a.txId });
@@ -146,7 +152,7 @@ test('an asynchronous burst above the bound: OVERLOADED for the excess, every ac
     SUBMISSION_INFLIGHT_GRACE_MS: String(settings.inflightGraceMs),
     SUBMISSION_QUEUE_BOUND: String(QUEUE_BOUND),
   };
-  // Kill the submitter while a submission is in flight (SUBMITTED: its height recorded, its
+  // Kill the submitter while a submission is in flight (SUBMITTED: its tx ids recorded, its
   // outcome not), three times, restarting it after each kill; the later kills come a little
   // later after the send, when the transaction may already be ordered or committed.
   const interrupted = new Set<string>();
