@@ -2,12 +2,13 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 
-import { Command, InvalidArgumentError } from 'commander';
+import { Command } from 'commander';
 import { DefaultEventHandlerStrategies, Gateway, type Contract, type X509Identity } from 'fabric-network';
 
 import { createFabricLedgerClient, type LedgerIdentity } from '../src/ledger';
 import { createChaincodeDeployer, createLocalNetwork, createTopology, type LocalNetwork } from '../src/localnet';
 import { dappConnectionProfiles, dappIdentity } from '../test/fabric/dappIdentities';
+import { log, percentile, positiveInt } from './common';
 
 /**
  * `node --import tsx bench/dapp.ts`: submit throughput and latency through the DApp layer's ledger
@@ -19,19 +20,8 @@ const repoRoot = path.resolve(__dirname, '..');
 const CHANNEL = 'mychannel';
 const CHAINCODE = 'sample';
 
-function positiveInt(value: string): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('must be a positive integer');
-  return n;
-}
 
-function log(message: string): void {
-  console.log(`[${new Date().toISOString().slice(11, 19)}] ${message}`);
-}
 
-function percentile(sorted: readonly number[], q: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? Number.NaN;
-}
 
 interface Round {
   readonly seconds: number;

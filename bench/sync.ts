@@ -4,7 +4,7 @@ import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 
-import { Command, InvalidArgumentError } from 'commander';
+import { Command } from 'commander';
 import { Client } from 'pg';
 
 import { silentLogger } from '../src/common';
@@ -13,6 +13,7 @@ import { createChaincodeDeployer, createLocalNetwork, createTopology, type Local
 import { createSampleProjector, createSyncWorker, INDEXED_NOTIFY_CHANNEL, stateProjector, type IndexedNotice } from '../src/sync';
 import { createIsolatedDatabase } from '../test/db/isolatedDatabase';
 import { connectClient } from '../test/fabric/ledgerClient';
+import { log, percentile, positiveInt } from './common';
 
 /**
  * `npm run bench:sync`: how fast the cache catches up from block 0, against the ceiling of merely
@@ -26,19 +27,8 @@ const stateDir = path.join(repoRoot, '.fabric-bench');
 const CHANNEL = 'mychannel';
 const CHAINCODE = 'sample';
 
-function positiveInt(value: string): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('must be a positive integer');
-  return n;
-}
 
-function log(message: string): void {
-  console.log(`[${new Date().toISOString().slice(11, 19)}] ${message}`);
-}
 
-function percentile(sorted: readonly number[], q: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? Number.NaN;
-}
 
 function sourceFor(network: LocalNetwork): BlockSource {
   const user = path.join(network.topology.stateDir, 'orgs', 'org1', 'users', 'user1@org1.example.com', 'msp');

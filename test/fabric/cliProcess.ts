@@ -1,0 +1,38 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import path from 'node:path';
+
+import { TEST_STATE_DIR } from './testNetwork';
+
+/**
+ * One of the project's commands (`src/cli/<name>.ts`) as a real process against the test network,
+ * so that tests can SIGKILL it mid-work the way a crash or an OOM kill would.
+ */
+const repoRoot = path.resolve(__dirname, '..', '..');
+
+export interface CliProcess {
+  readonly child: ChildProcess;
+  output(): string;
+  kill(signal?: NodeJS.Signals): Promise<void>;
+}
+
+export function startCliProcess(command: string, args: readonly string[], env: Record<string, string>): CliProcess {
+  const child = spawn(process.execPath, ['--import', 'tsx', path.join(repoRoot, 'src', 'cli', `${command}.ts`), ...args], {
+    cwd: repoRoot,
+    env: { ...process.env, FABRIC_STATE_DIR: TEST_STATE_DIR, LOG_LEVEL: 'info', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  return {
+    child,
+    output: () => output,
+    async kill(signal = 'SIGKILL') {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      const exited = once(child, 'exit');
+      child.kill(signal);
+      await exited;
+    },
+  };
+}
