@@ -3,7 +3,7 @@ import './quietLogs';
 import { beforeEach, describe, expect, it } from '@jest/globals';
 
 import { AssetContract } from '../assetContract';
-import { FakeLedger, caIdentity, fakeIdentity } from './fakes';
+import { FakeLedger, caIdentity, expectRefusedOn, fakeIdentity, type FakeIdentity } from './fakes';
 
 const assets = new AssetContract();
 
@@ -26,13 +26,8 @@ async function createA1(): Promise<void> {
 }
 
 /** Runs a call that must fail, and checks it wrote nothing and emitted nothing. */
-async function expectRefused(identity: typeof alice, call: Parameters<FakeLedger['submit']>[1], message: string | RegExp): Promise<void> {
-  const before = ledger.snapshot();
-  const { ctx, stub } = ledger.begin(identity);
-  await expect(call(ctx)).rejects.toThrow(message);
-  expect(stub.writeSet.size).toBe(0);
-  expect(stub.events).toEqual([]);
-  expect(ledger.snapshot()).toEqual(before);
+function expectRefused(identity: FakeIdentity, call: Parameters<FakeLedger['submit']>[1], message: string | RegExp): Promise<void> {
+  return expectRefusedOn(ledger, identity, call, message);
 }
 
 describe('CreateAsset(id, kind, attributesJson)', () => {

@@ -1,3 +1,4 @@
+import { expect } from '@jest/globals';
 import type { Context } from 'fabric-contract-api';
 // The shim hands out the transaction timestamp's seconds as a Long; the fake does the same.
 import Long from 'long';
@@ -168,4 +169,19 @@ export class FakeLedger {
   seed(key: string, text: string): void {
     this.state.set(key, Buffer.from(text, 'utf8'));
   }
+}
+
+/** Runs a call that must fail on `ledger`, and checks it wrote nothing and emitted nothing. */
+export async function expectRefusedOn(
+  ledger: FakeLedger,
+  identity: FakeIdentity,
+  call: Parameters<FakeLedger['submit']>[1],
+  message: string | RegExp,
+): Promise<void> {
+  const before = ledger.snapshot();
+  const { ctx, stub } = ledger.begin(identity);
+  await expect(call(ctx)).rejects.toThrow(message);
+  expect(stub.writeSet.size).toBe(0);
+  expect(stub.events).toEqual([]);
+  expect(ledger.snapshot()).toEqual(before);
 }
