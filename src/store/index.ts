@@ -37,3 +37,5 @@ export function createPrismaClient({ databaseUrl, maxConnections }: PrismaClient
   const adapter = new PrismaPg({ connectionString: databaseUrl, ...(maxConnections === undefined ? {} : { max: maxConnections }) });
   return new PrismaClient({ adapter });
 }
+
+export type { Loaders, ReadQueries } from './reads';

@@ -1,0 +1,32 @@
+import type { Principal, UsersService } from '../auth';
+import type { Logger } from '../common';
+import type { Loaders, ReadQueries } from '../store';
+import type { SubmissionService } from '../submissions';
+import type { LedgerEvents } from './ledgerEvents';
+
+/** The channel and chaincode whose assets and tokens the API exposes (GATEWAY_CHANNEL, GATEWAY_CHAINCODE). */
+export interface Domain {
+  readonly channel: string;
+  readonly chaincode: string;
+}
+
+/** Long-lived services shared by every request; built once per process. */
+export interface GatewayServices {
+  readonly domain: Domain;
+  readonly users: UsersService;
+  readonly submissions: SubmissionService;
+  readonly reads: ReadQueries;
+  readonly ledgerEvents: LedgerEvents;
+  /** How long a SYNC mutation waits for the cache to index its block before answering `indexed: false`. */
+  readonly indexWaitMs: number;
+}
+
+/** One request's (or one WebSocket operation's) context: the caller and fresh DataLoaders. */
+export interface GraphqlContext {
+  readonly requestId: string;
+  readonly log: Logger;
+  /** Undefined for an anonymous caller. */
+  readonly principal: Principal | undefined;
+  readonly loaders: Loaders;
+  readonly services: GatewayServices;
+}
