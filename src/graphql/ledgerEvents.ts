@@ -5,12 +5,12 @@
  */
 export interface BlockIndexedEvent {
   readonly channel: string;
-  /** The channel's new indexed height: the highest block number now in the cache. */
+  /** The channel's indexed height, Fabric's sense: blocks 0 … height - 1 are in the cache. */
   readonly height: bigint;
 }
 
 export interface LedgerEvents {
-  /** Resolves once `channel` is indexed up to `blockNumber`; `false` when `timeoutMs` passes first. */
+  /** Resolves `true` once `channel`'s block `blockNumber` is in the cache; `false` when `timeoutMs` passes first. */
   waitForIndexed(channel: string, blockNumber: bigint, timeoutMs: number): Promise<boolean>;
   /** Every block-indexed notification from now on, until the iterator is returned. */
   blocksIndexed(): AsyncIterableIterator<BlockIndexedEvent>;
