@@ -1,8 +1,7 @@
 import type { Principal, UsersService } from '../auth';
 import type { Logger } from '../common';
-import type { Loaders, ReadQueries } from '../store';
+import type { LedgerEvents, Loaders, ReadQueries } from '../store';
 import type { SubmissionService } from '../submissions';
-import type { LedgerEvents } from './ledgerEvents';
 
 /** The channel and chaincode whose assets and tokens the API exposes (GATEWAY_CHANNEL, GATEWAY_CHAINCODE). */
 export interface Domain {
@@ -29,4 +28,6 @@ export interface GraphqlContext {
   readonly principal: Principal | undefined;
   readonly loaders: Loaders;
   readonly services: GatewayServices;
+  /** The client's address (for the login limiter), when the transport knows it. */
+  readonly clientAddress?: string | undefined;
 }

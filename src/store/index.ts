@@ -39,3 +39,5 @@ export function createPrismaClient({ databaseUrl, maxConnections }: PrismaClient
 }
 
 export type { Loaders, ReadQueries } from './reads';
+export { createLedgerEvents, LEDGER_INDEXED_CHANNEL, SUBMISSION_UPDATED_CHANNEL } from './ledgerEvents';
+export type { BlockIndexedEvent, ChaincodeScope, FeedOptions, IndexedBlock, LedgerEvents, LedgerEventsDeps, SubmissionNotice } from './ledgerEvents';
