@@ -3,7 +3,7 @@ import type { Pool, PoolClient } from 'pg';
 import { AppError, ErrorCode, isAppError, silentLogger, type Logger } from '../common';
 import type { LedgerClient, LedgerIdentity, LedgerRequest } from '../ledger';
 import { lookupTransaction, type TransactionLookup } from '../ledger/submittedTransactions';
-import { TERMINAL, type SubmissionRow } from './types';
+import { NOTIFY_RETURNING, TERMINAL, type SubmissionRow } from './types';
 
 /**
  * Sends one submission to the ledger and records the outcome, for the synchronous path and for the
@@ -103,7 +103,7 @@ export function createSubmissionExecutor(deps: SubmissionExecutorDeps): Submissi
         return await one(
           client,
           `UPDATE submissions SET status = 'COMMITTED', tx_id = $2, block_number = $3, validation_code = $4, result = $5,
-             error_code = NULL, error_message = NULL, completed_at = now(), updated_at = now() WHERE id = $1 RETURNING *`,
+             error_code = NULL, error_message = NULL, completed_at = now(), updated_at = now() WHERE id = $1 RETURNING *, ${NOTIFY_RETURNING}`,
           [id, c.txId, c.blockNumber?.toString() ?? null, c.validationCode, c.result ?? null],
         );
       } catch (error) {
@@ -118,7 +118,7 @@ export function createSubmissionExecutor(deps: SubmissionExecutorDeps): Submissi
     return one(
       client,
       `UPDATE submissions SET status = 'FAILED', error_code = $2, error_message = $3,
-         completed_at = now(), updated_at = now() WHERE id = $1 RETURNING *`,
+         completed_at = now(), updated_at = now() WHERE id = $1 RETURNING *, ${NOTIFY_RETURNING}`,
       [id, code, message.slice(0, 2000)],
     );
   }
@@ -141,7 +141,7 @@ export function createSubmissionExecutor(deps: SubmissionExecutorDeps): Submissi
     if (earlier.ids > 0) subLog.info({ recorded: earlier.ids }, 'no recorded transaction committed: sending again');
 
     await client.query(
-      `UPDATE submissions SET status = 'SUBMITTED', attempts = attempts + 1, attempt_started_at = now(), updated_at = now() WHERE id = $1`,
+      `UPDATE submissions SET status = 'SUBMITTED', attempts = attempts + 1, attempt_started_at = now(), updated_at = now() WHERE id = $1 RETURNING ${NOTIFY_RETURNING}`,
       [row.id],
     );
     let lastTxId: string | undefined;

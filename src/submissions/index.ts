@@ -11,7 +11,7 @@ export { createSubmissionQueue, SUBMISSION_QUEUE } from './queue';
 export type { SqlExecutor, SubmissionJob, SubmissionQueue, SubmissionQueueOptions } from './queue';
 export { createSubmitter } from './submitter';
 export type { Submitter, SubmitterDeps } from './submitter';
-export { checkInput, requestHash, toSubmission } from './types';
+export { checkInput, requestHash, SUBMISSION_NOTIFY_CHANNEL, toSubmission } from './types';
 export type { Submission, SubmissionMode, SubmissionRequest, SubmissionRow, SubmissionStatus, SubmissionUser } from './types';
 export { startSubmissionsFromConfig } from './fromConfig';
 export type { SubmissionsRuntime } from './fromConfig';

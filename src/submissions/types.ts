@@ -43,6 +43,14 @@ export interface Submission {
 
 export const TERMINAL: readonly SubmissionStatus[] = ['COMMITTED', 'FAILED'];
 
+/**
+ * Every status change after the insert NOTIFYs this channel with the submission's id, in the
+ * statement that makes the change (so only a committed change is announced); gateways relay it to
+ * `submissionUpdated` subscribers. Append to an UPDATE … RETURNING.
+ */
+export const SUBMISSION_NOTIFY_CHANNEL = 'submission_updated';
+export const NOTIFY_RETURNING = `pg_notify('${SUBMISSION_NOTIFY_CHANNEL}', id::text) AS notified`;
+
 /** A row of `submissions` as node-postgres returns it. */
 export interface SubmissionRow {
   id: string;
