@@ -19,3 +19,6 @@ export { DEFAULT_POOL } from './gatewayPool';
 export type { PoolSettings } from './gatewayPool';
 export { DEFAULT_PEER_BACKOFF } from './peerSelector';
 export type { PeerBackoffSettings } from './peerSelector';
+export { createPeerMonitor, organisationsWithoutPeers, peerTargetsFromProfiles } from './peerMonitor';
+export type { DivergenceSettings, PeerMonitor, PeerMonitorDeps, PeerProbe, PeerStatus, PeerTarget, ProbeResult } from './peerMonitor';
+export { createFabricPeerProbe, peerTargetsFromProfileFiles } from './fabricPeerProbe';
