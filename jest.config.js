@@ -36,5 +36,13 @@ module.exports = {
       testMatch: ['**/*.test.ts'],
       transform: { '^.+\\.ts$': tsJest },
     },
+    {
+      // The image, the Helm chart (rendered by the pinned helm: npm run helm:build) and docker-compose.fabric.yml.
+      displayName: 'deploy',
+      testEnvironment: 'node',
+      roots: ['<rootDir>/test/deploy'],
+      testMatch: ['**/*.test.ts'],
+      transform: { '^.+\\.ts$': tsJest },
+    },
   ],
 };
