@@ -95,6 +95,44 @@ export interface Config {
   readonly auth: AuthConfig;
   readonly ledgerClient: LedgerClientConfig;
   readonly submissions: SubmissionsConfig;
+  readonly gateway: GatewayConfig;
+}
+
+/** The HTTP server (src/http) and the GraphQL API it carries. */
+export interface GatewayConfig {
+  readonly port: number;
+  /** 127.0.0.1 by default, 0.0.0.0 when NODE_ENV=production (containers). */
+  readonly host: string;
+  /** The channel and chaincode whose assets and tokens the API exposes. */
+  readonly channel: string;
+  readonly chaincode: string;
+  /** How long a SYNC mutation waits for the cache to index its block before answering `indexed: false`. */
+  readonly indexWaitMs: number;
+  readonly introspection: boolean;
+  readonly graphiql: boolean;
+  /** Largest request body; larger ones are refused with 413 before parsing. */
+  readonly bodyLimitBytes: number;
+  readonly limits: GatewayLimits;
+  /** Requests per window per user (per client address when anonymous); 0 turns the limit off. */
+  readonly rateLimit: { readonly max: number; readonly windowMs: number };
+  /** A WebSocket whose unsent data grows past this is closed rather than buffered further. */
+  readonly wsMaxBufferedBytes: number;
+  /** How long SIGTERM waits for requests in flight before closing their connections. */
+  readonly shutdownGraceMs: number;
+}
+
+/** Bounds on one GraphQL document (src/http/limits.ts). */
+export interface GatewayLimits {
+  readonly maxDepth: number;
+  /** Fields cost 1, times the page size (`first`/`last`, else `defaultPageSize`) of every list above them. */
+  readonly maxCost: number;
+  readonly defaultPageSize: number;
+  readonly maxAliases: number;
+  readonly maxRootFields: number;
+  readonly maxDirectives: number;
+  readonly maxTokens: number;
+  /** Most operations in one batched HTTP request; 0 turns batching off. */
+  readonly maxBatch: number;
 }
 
 /** The submission queue (src/submissions) and its submitter processes. */
@@ -179,12 +217,52 @@ export function loadConfig(env: NodeJS.ProcessEnv, repoRoot: string): Config {
     auth: loadAuthConfig(env, problems, int),
     ledgerClient: loadLedgerClientConfig(env, fabricState, problems, int),
     submissions: loadSubmissionsConfig(int),
+    gateway: loadGatewayConfig(env, problems, int),
   };
   if (problems.length > 0) throw new ConfigError(problems);
   return Object.freeze(config);
 }
 
 type IntReader = (key: string, fallback: number, min: number, max: number) => number;
+
+function loadGatewayConfig(env: NodeJS.ProcessEnv, problems: string[], int: IntReader): GatewayConfig {
+  const production = env.NODE_ENV === 'production';
+  const bool = (key: string, fallback: boolean): boolean => {
+    const raw = env[key];
+    if (raw === undefined || raw === '') return fallback;
+    if (raw !== 'true' && raw !== 'false') problems.push(`${key}: expected true or false, got "${raw}"`);
+    return raw === 'true';
+  };
+  const channel = env.GATEWAY_CHANNEL ?? (env.SYNC_CHANNELS ?? env.FABRIC_CHANNELS ?? 'mychannel').split(',')[0]?.trim() ?? '';
+  if (!CHANNEL.test(channel)) problems.push(`GATEWAY_CHANNEL: expected a channel name, got "${channel}"`);
+  const chaincode = env.GATEWAY_CHAINCODE ?? 'sample';
+  if (!CHAINCODE.test(chaincode)) problems.push(`GATEWAY_CHAINCODE: expected a chaincode name, got "${chaincode}"`);
+  const host = env.HOST ?? (production ? '0.0.0.0' : '127.0.0.1');
+  if (host === '') problems.push('HOST: must not be empty');
+  return {
+    port: int('PORT', 4000, 0, 65_535),
+    host,
+    channel,
+    chaincode,
+    indexWaitMs: int('GATEWAY_INDEX_WAIT_MS', 5000, 0, 600_000),
+    introspection: bool('GATEWAY_INTROSPECTION', !production),
+    graphiql: bool('GATEWAY_GRAPHIQL', !production),
+    bodyLimitBytes: int('GATEWAY_BODY_LIMIT_BYTES', 102_400, 1024, 100_000_000),
+    limits: {
+      maxDepth: int('GATEWAY_MAX_DEPTH', 12, 1, 1000),
+      maxCost: int('GATEWAY_MAX_COST', 20_000, 1, 100_000_000),
+      defaultPageSize: int('GATEWAY_COST_DEFAULT_PAGE_SIZE', 50, 1, 100_000),
+      maxAliases: int('GATEWAY_MAX_ALIASES', 15, 0, 10_000),
+      maxRootFields: int('GATEWAY_MAX_ROOT_FIELDS', 10, 1, 10_000),
+      maxDirectives: int('GATEWAY_MAX_DIRECTIVES', 20, 0, 10_000),
+      maxTokens: int('GATEWAY_MAX_TOKENS', 2000, 10, 1_000_000),
+      maxBatch: int('GATEWAY_MAX_BATCH', 10, 0, 1000),
+    },
+    rateLimit: { max: int('GATEWAY_RATE_LIMIT_MAX', 600, 0, 10_000_000), windowMs: int('GATEWAY_RATE_LIMIT_WINDOW_MS', 60_000, 100, 86_400_000) },
+    wsMaxBufferedBytes: int('GATEWAY_WS_MAX_BUFFERED_BYTES', 1_048_576, 1024, 1_073_741_824),
+    shutdownGraceMs: int('GATEWAY_SHUTDOWN_GRACE_MS', 10_000, 0, 600_000),
+  };
+}
 
 const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
 

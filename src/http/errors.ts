@@ -1,0 +1,86 @@
+import { unwrapResolverError } from '@apollo/server/errors';
+import { GraphQLError, type GraphQLFormattedError } from 'graphql';
+
+import { AppError, ErrorCode, HTTP_STATUS, isErrorCode } from '../common/errors';
+
+/**
+ * What crosses the API boundary when something fails. An expected error (an `AppError`, or a
+ * `GraphQLError` from Apollo Server or graphql-js whose code is in the one list) keeps its message
+ * and code; anything else is masked as INTERNAL_SERVER_ERROR and logged by the caller. No stack
+ * trace ever leaves.
+ */
+export const MASKED_MESSAGE = 'Internal server error';
+
+/** Codes whose AppError details stay in the logs: they may name users, peers or internal reasons. */
+const PRIVATE_DETAILS: ReadonlySet<ErrorCode> = new Set([ErrorCode.UNAUTHENTICATED, ErrorCode.LEDGER_UNAVAILABLE, ErrorCode.INTERNAL]);
+
+export interface ExpectedError {
+  readonly code: ErrorCode;
+  readonly message: string;
+  readonly details?: Readonly<Record<string, unknown>>;
+}
+
+/** The code, message and shareable details of an expected error; undefined for an unexpected one. */
+export function expectedError(error: unknown): ExpectedError | undefined {
+  const original = unwrapResolverError(error);
+  if (original instanceof AppError) {
+    if (original.code === ErrorCode.INTERNAL) return undefined;
+    const shareable = !PRIVATE_DETAILS.has(original.code) && Object.keys(original.details).length > 0;
+    return { code: original.code, message: original.message, ...(shareable ? { details: jsonSafe(original.details) } : {}) };
+  }
+  if (original instanceof GraphQLError) {
+    const code = original.extensions.code;
+    // graphql-js's own execution errors ("Cannot return null for non-nullable field …") carry no code.
+    if (!isErrorCode(code) || code === ErrorCode.INTERNAL_SERVER_ERROR || code === ErrorCode.INTERNAL) return undefined;
+    return { code, message: original.message };
+  }
+  return undefined;
+}
+
+/** Apollo Server's `formatError`: keeps locations and path, replaces extensions by code (and details). */
+export function formatGraphqlError(formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError {
+  const expected = expectedError(error);
+  const where = { ...(formatted.locations ? { locations: formatted.locations } : {}), ...(formatted.path ? { path: formatted.path } : {}) };
+  if (!expected) return { message: MASKED_MESSAGE, ...where, extensions: { code: ErrorCode.INTERNAL_SERVER_ERROR } };
+  const extensions: Record<string, unknown> = { code: expected.code };
+  if (expected.details) extensions.details = expected.details;
+  return { message: expected.message, ...where, extensions };
+}
+
+/** The body of a response that failed as a whole (outside Apollo Server): GraphQL's shape, one error. */
+export interface ErrorBody {
+  readonly errors: readonly GraphQLFormattedError[];
+}
+
+export function errorBody(code: ErrorCode, message: string): ErrorBody {
+  return { errors: [{ message, extensions: { code } }] };
+}
+
+/** Status and body for a failure of the HTTP layer (Fastify's errors carry `statusCode`). */
+export function httpFailure(error: unknown): { status: number; body: ErrorBody; expected: boolean } {
+  if (error instanceof AppError && error.code !== ErrorCode.INTERNAL) {
+    return { status: HTTP_STATUS[error.code], body: errorBody(error.code, error.message), expected: true };
+  }
+  const status = statusCodeOf(error);
+  if (status === 429) return { status, body: errorBody(ErrorCode.RATE_LIMITED, 'too many requests; try again later'), expected: true };
+  if (status !== undefined && status >= 400 && status < 500) {
+    return { status, body: errorBody(ErrorCode.BAD_REQUEST, error instanceof Error ? error.message : 'bad request'), expected: true };
+  }
+  return { status: 500, body: errorBody(ErrorCode.INTERNAL_SERVER_ERROR, MASKED_MESSAGE), expected: false };
+}
+
+function statusCodeOf(error: unknown): number | undefined {
+  if (typeof error !== 'object' || error === null || !('statusCode' in error)) return undefined;
+  return typeof error.statusCode === 'number' ? error.statusCode : undefined;
+}
+
+/** Details as JSON can carry them: bigints as strings, errors and functions left out. */
+function jsonSafe(details: Readonly<Record<string, unknown>>): Record<string, unknown> {
+  return JSON.parse(
+    JSON.stringify(details, (_key, value: unknown) => {
+      if (typeof value === 'bigint') return value.toString();
+      if (value instanceof Error || typeof value === 'function') return undefined;
+      return value;
+    }),
+  ) as Record<string, unknown>;
+}
