@@ -5,6 +5,7 @@
  */
 import { PrismaPg } from '@prisma/adapter-pg';
 import { PrismaClient } from '@prisma/client';
+import { Pool, type PoolClient } from 'pg';
 
 export { Prisma, PrismaClient } from '@prisma/client';
 export type {
@@ -27,17 +28,53 @@ export interface PrismaClientOptions {
   databaseUrl: string;
   /** Largest number of pooled connections (pg's default, 10, when not given). */
   maxConnections?: number;
+  /** Called with the text of every statement sent to PostgreSQL, at the driver (tests count them; metrics may). */
+  onStatement?: (sql: string) => void;
+}
+
+function observeStatements(client: PoolClient, onStatement: (sql: string) => void): void {
+  const query = client.query.bind(client) as (...args: unknown[]) => unknown;
+  const observed = (...args: unknown[]): unknown => {
+    const first = args[0] as string | { text?: string } | undefined;
+    onStatement(typeof first === 'string' ? first : (first?.text ?? ''));
+    return query(...args);
+  };
+  Object.assign(client, { query: observed });
 }
 
 /**
  * A client with its own connection pool. Call `$disconnect()` when done: it closes the pool.
  * BigInt columns read as `bigint`, numeric(20,0) as `Prisma.Decimal`, bytea as `Uint8Array`.
  */
-export function createPrismaClient({ databaseUrl, maxConnections }: PrismaClientOptions): PrismaClient {
-  const adapter = new PrismaPg({ connectionString: databaseUrl, ...(maxConnections === undefined ? {} : { max: maxConnections }) });
-  return new PrismaClient({ adapter });
+export function createPrismaClient({ databaseUrl, maxConnections, onStatement }: PrismaClientOptions): PrismaClient {
+  const config = { connectionString: databaseUrl, ...(maxConnections === undefined ? {} : { max: maxConnections }) };
+  if (!onStatement) return new PrismaClient({ adapter: new PrismaPg(config) });
+  // Our own pool, so that every connection it opens reports its statements; $disconnect() ends it.
+  const pool = new Pool(config);
+  pool.on('connect', (client) => {
+    observeStatements(client, onStatement);
+  });
+  return new PrismaClient({ adapter: new PrismaPg(pool, { disposeExternalPool: true }) });
 }
 
-export type { Loaders, ReadQueries } from './reads';
+export { createReadQueries, ORDER_KEYS } from './reads';
+export type {
+  AssetFilter,
+  AssetOrder,
+  AssetOrderField,
+  BlockKey,
+  Key,
+  KeyType,
+  KeyValue,
+  ReadQueries,
+  Slice,
+  SortDirection,
+  StoreDomain,
+  TxKey,
+  UserRecord,
+  Window,
+} from './reads';
+export { createLoaders } from './loaders';
+export type { ListKey, Loaders, LoadersDeps } from './loaders';
 export { createLedgerEvents, LEDGER_INDEXED_CHANNEL, SUBMISSION_UPDATED_CHANNEL } from './ledgerEvents';
 export type { BlockIndexedEvent, ChaincodeScope, FeedOptions, IndexedBlock, LedgerEvents, LedgerEventsDeps, SubmissionNotice } from './ledgerEvents';
