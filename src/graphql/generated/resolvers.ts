@@ -71,7 +71,9 @@ export type Asset = {
 
 export type AssetEventsArgs = {
   after?: InputMaybe<Scalars['String']['input']>;
+  before?: InputMaybe<Scalars['String']['input']>;
   first?: InputMaybe<Scalars['Int']['input']>;
+  last?: InputMaybe<Scalars['Int']['input']>;
 };
 
 
@@ -101,10 +103,12 @@ export type AssetEdge = {
   node: Asset;
 };
 
+/** Every filter uses an indexed column. */
 export type AssetFilter = {
   /** Include deleted assets (default false). */
   includeDeleted?: InputMaybe<Scalars['Boolean']['input']>;
   kind?: InputMaybe<Scalars['String']['input']>;
+  /** Owner string `<MSP ID>/<enrollment id>`. */
   owner?: InputMaybe<Scalars['ID']['input']>;
   updatedAfter?: InputMaybe<Scalars['DateTime']['input']>;
   updatedBefore?: InputMaybe<Scalars['DateTime']['input']>;
@@ -143,7 +147,7 @@ export type AssetOrder = {
 
 export type AssetOrderField =
   | 'ID'
-  | 'UPDATED_AT'
+  /** The block of the last change (ties by id): the order of changes on the ledger. */
   | 'UPDATED_BLOCK';
 
 export type AssetPayload = MutationPayload & {
@@ -165,7 +169,29 @@ export type Block = {
   isConfig: Scalars['Boolean']['output'];
   number: Scalars['BigInt']['output'];
   previousHash: Scalars['String']['output'];
+  /** ADMIN. The block's transactions in order. */
+  transactions: Array<Transaction>;
   txCount: Scalars['Int']['output'];
+};
+
+export type BlockConnection = {
+  __typename?: 'BlockConnection';
+  edges: Array<BlockEdge>;
+  pageInfo: PageInfo;
+  totalCount: Scalars['Int']['output'];
+};
+
+export type BlockEdge = {
+  __typename?: 'BlockEdge';
+  cursor: Scalars['String']['output'];
+  node: Block;
+};
+
+export type BlockFilter = {
+  after?: InputMaybe<Scalars['DateTime']['input']>;
+  before?: InputMaybe<Scalars['DateTime']['input']>;
+  fromNumber?: InputMaybe<Scalars['BigInt']['input']>;
+  toNumber?: InputMaybe<Scalars['BigInt']['input']>;
 };
 
 export type BlockIndexed = {
@@ -190,12 +216,37 @@ export type ChaincodeEventConnection = {
   __typename?: 'ChaincodeEventConnection';
   edges: Array<ChaincodeEventEdge>;
   pageInfo: PageInfo;
+  totalCount: Scalars['Int']['output'];
 };
 
 export type ChaincodeEventEdge = {
   __typename?: 'ChaincodeEventEdge';
   cursor: Scalars['String']['output'];
   node: ChaincodeEvent;
+};
+
+export type ChaincodeInfo = {
+  __typename?: 'ChaincodeInfo';
+  channel: Scalars['String']['output'];
+  endorsementPlugin: Maybe<Scalars['String']['output']>;
+  /** The endorsement policy as committed (signature policy or channel config policy reference). */
+  endorsementPolicy: Maybe<Scalars['String']['output']>;
+  initRequired: Scalars['Boolean']['output'];
+  lastActivity: Maybe<Scalars['DateTime']['output']>;
+  lastBlock: Maybe<Scalars['BigInt']['output']>;
+  name: Scalars['String']['output'];
+  sequence: Scalars['Int']['output'];
+  transactionCount: Scalars['Int']['output'];
+  validationPlugin: Maybe<Scalars['String']['output']>;
+  version: Scalars['String']['output'];
+};
+
+export type ChannelInfo = {
+  __typename?: 'ChannelInfo';
+  indexedHeight: Maybe<Scalars['BigInt']['output']>;
+  name: Scalars['String']['output'];
+  /** The highest height any peer reports. */
+  peerHeight: Maybe<Scalars['BigInt']['output']>;
 };
 
 export type CreateAssetInput = {
@@ -206,6 +257,13 @@ export type CreateAssetInput = {
 
 export type DeleteAssetInput = {
   id: Scalars['ID']['input'];
+};
+
+export type Endorser = {
+  __typename?: 'Endorser';
+  /** The endorser's identity (certificate subject) when known. */
+  id: Maybe<Scalars['String']['output']>;
+  mspId: Scalars['String']['output'];
 };
 
 /** What this gateway serves. */
@@ -302,6 +360,34 @@ export type MutationPayload = {
   transactionId: Maybe<Scalars['String']['output']>;
 };
 
+export type NetworkStatus = {
+  __typename?: 'NetworkStatus';
+  certificateAuthorities: Array<NodeHealth>;
+  channels: Array<ChannelInfo>;
+  checkedAt: Maybe<Scalars['DateTime']['output']>;
+  orderers: Array<NodeHealth>;
+  organisations: Array<Organisation>;
+  peers: Array<PeerInfo>;
+};
+
+export type NodeHealth = {
+  __typename?: 'NodeHealth';
+  checkedAt: Scalars['DateTime']['output'];
+  healthy: Scalars['Boolean']['output'];
+  name: Scalars['String']['output'];
+  /** What /healthz answered (OK, or the failed checks), or why it could not be reached. */
+  status: Scalars['String']['output'];
+  /** The node's operations endpoint. */
+  url: Scalars['String']['output'];
+};
+
+export type Organisation = {
+  __typename?: 'Organisation';
+  mspId: Scalars['String']['output'];
+  peers: Scalars['Int']['output'];
+  reachablePeers: Scalars['Int']['output'];
+};
+
 /** An owner string `<MSP ID>/<enrollment id>` and, when one exists, the gateway user behind it. */
 export type Owner = {
   __typename?: 'Owner';
@@ -320,21 +406,52 @@ export type PageInfo = {
   startCursor: Maybe<Scalars['String']['output']>;
 };
 
+export type PeerInfo = {
+  __typename?: 'PeerInfo';
+  channel: Scalars['String']['output'];
+  checkedAt: Scalars['DateTime']['output'];
+  /** The peer lags the highest peer by more than the configured blocks for longer than the configured time. */
+  diverged: Scalars['Boolean']['output'];
+  error: Maybe<Scalars['String']['output']>;
+  laggingSince: Maybe<Scalars['DateTime']['output']>;
+  lastSeen: Maybe<Scalars['DateTime']['output']>;
+  /** The height the peer itself reported (qscc GetChainInfo); kept while it is unreachable. */
+  ledgerHeight: Maybe<Scalars['BigInt']['output']>;
+  mspId: Scalars['String']['output'];
+  name: Scalars['String']['output'];
+  reachable: Scalars['Boolean']['output'];
+  responseMs: Maybe<Scalars['Int']['output']>;
+  url: Scalars['String']['output'];
+};
+
 export type Query = {
   __typename?: 'Query';
-  /** A token account, by owner string `<MSP ID>/<enrollment id>`. */
+  /** A token account, by owner string `<MSP ID>/<enrollment id>`; null when it has never been credited. */
   account: Maybe<Account>;
+  /** An asset by id, deleted ones included (see `deleted`); null when the cache has no such asset. */
   asset: Maybe<Asset>;
+  /** Assets of the gateway's channel and chaincode; deleted ones only with `filter.includeDeleted`. Default order: ID ascending. */
   assets: AssetConnection;
+  block: Maybe<Block>;
+  blocks: BlockConnection;
+  /** Committed chaincode definitions (from _lifecycle) with activity from the cache. */
+  chaincodes: Array<ChaincodeInfo>;
   /** Anonymous: what the gateway serves and how far the cache is. */
   gateway: GatewayInfo;
-  /** The caller (null when anonymous). */
+  /** The caller. */
   me: Maybe<User>;
+  /** Channels, organisations, every peer with its own ledger height, orderers and CAs. */
+  network: NetworkStatus;
+  /** Transactions and blocks per time bucket, valid vs invalid, by organisation and by chaincode: computed in SQL. */
+  stats: Stats;
   /** A submission the caller made (admins: anyone's). */
   submission: Maybe<Submission>;
-  /** A transaction by its Fabric transaction id (the valid one when a DUPLICATE_TXID copy exists). */
+  /** Per channel: how far the cache is behind the peers, who writes it, its last error. */
+  syncStatus: Array<SyncStatus>;
+  /** A transaction of the gateway's channel by its Fabric transaction id (the valid one when a DUPLICATE_TXID copy exists). */
   transaction: Maybe<Transaction>;
-  /** ADMIN only. */
+  transactions: TransactionConnection;
+  /** ADMIN only. Ordered by username. */
   users: UserConnection;
 };
 
@@ -359,6 +476,34 @@ export type QueryAssetsArgs = {
 };
 
 
+export type QueryBlockArgs = {
+  channel?: InputMaybe<Scalars['String']['input']>;
+  number: Scalars['BigInt']['input'];
+};
+
+
+export type QueryBlocksArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  before?: InputMaybe<Scalars['String']['input']>;
+  channel?: InputMaybe<Scalars['String']['input']>;
+  filter?: InputMaybe<BlockFilter>;
+  first?: InputMaybe<Scalars['Int']['input']>;
+  last?: InputMaybe<Scalars['Int']['input']>;
+};
+
+
+export type QueryChaincodesArgs = {
+  channel?: InputMaybe<Scalars['String']['input']>;
+};
+
+
+export type QueryStatsArgs = {
+  bucket: StatsBucket;
+  channel?: InputMaybe<Scalars['String']['input']>;
+  range: TimeRange;
+};
+
+
 export type QuerySubmissionArgs = {
   id: Scalars['ID']['input'];
 };
@@ -366,6 +511,16 @@ export type QuerySubmissionArgs = {
 
 export type QueryTransactionArgs = {
   id: Scalars['ID']['input'];
+};
+
+
+export type QueryTransactionsArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  before?: InputMaybe<Scalars['String']['input']>;
+  channel?: InputMaybe<Scalars['String']['input']>;
+  filter?: InputMaybe<TransactionFilter>;
+  first?: InputMaybe<Scalars['Int']['input']>;
+  last?: InputMaybe<Scalars['Int']['input']>;
 };
 
 
@@ -391,6 +546,38 @@ export type Role =
 export type SortDirection =
   | 'ASC'
   | 'DESC';
+
+export type Stats = {
+  __typename?: 'Stats';
+  bucket: StatsBucket;
+  byChaincode: Array<StatsCount>;
+  byOrganisation: Array<StatsCount>;
+  channel: Scalars['String']['output'];
+  series: Array<StatsPoint>;
+  totals: StatsCount;
+};
+
+export type StatsBucket =
+  | 'DAY'
+  | 'HOUR'
+  | 'MINUTE';
+
+export type StatsCount = {
+  __typename?: 'StatsCount';
+  invalid: Scalars['Int']['output'];
+  key: Scalars['String']['output'];
+  transactions: Scalars['Int']['output'];
+  valid: Scalars['Int']['output'];
+};
+
+export type StatsPoint = {
+  __typename?: 'StatsPoint';
+  blocks: Scalars['Int']['output'];
+  invalid: Scalars['Int']['output'];
+  start: Scalars['DateTime']['output'];
+  transactions: Scalars['Int']['output'];
+  valid: Scalars['Int']['output'];
+};
 
 export type Submission = {
   __typename?: 'Submission';
@@ -435,6 +622,8 @@ export type Subscription = {
   assetChanged: Asset;
   /** Each block of the channel once the cache has indexed it. */
   blockIndexed: BlockIndexed;
+  /** ADMIN. The network status whenever a peer's reachability, height or divergence changes. */
+  networkChanged: NetworkStatus;
   /** Only the submission's caller and admins. */
   submissionUpdated: Submission;
 };
@@ -459,6 +648,27 @@ export type SubscriptionSubmissionUpdatedArgs = {
   id: Scalars['ID']['input'];
 };
 
+export type SyncStatus = {
+  __typename?: 'SyncStatus';
+  channel: Scalars['String']['output'];
+  /** Blocks indexed (the next block to index). */
+  indexedHeight: Scalars['BigInt']['output'];
+  lagBlocks: Maybe<Scalars['BigInt']['output']>;
+  /** Age of the newest indexed block while blocks wait to be indexed; 0 when caught up. */
+  lagSeconds: Maybe<Scalars['Float']['output']>;
+  lastError: Maybe<Scalars['String']['output']>;
+  /** The database session (application name and pid) that holds the channel's sync lock, if any. */
+  lockHolder: Maybe<Scalars['String']['output']>;
+  /** The highest height a peer reports; null when no peer answered. */
+  peerHeight: Maybe<Scalars['BigInt']['output']>;
+  updatedAt: Maybe<Scalars['DateTime']['output']>;
+};
+
+export type TimeRange = {
+  from: Scalars['DateTime']['input'];
+  to: Scalars['DateTime']['input'];
+};
+
 export type Transaction = {
   __typename?: 'Transaction';
   block: Block;
@@ -468,15 +678,48 @@ export type Transaction = {
   createdAt: Maybe<Scalars['DateTime']['output']>;
   creator: Maybe<Owner>;
   creatorMspId: Maybe<Scalars['String']['output']>;
+  /** ADMIN. The organisations and identities that endorsed it. */
+  endorsers: Array<Endorser>;
+  /** ADMIN. */
+  event: Maybe<ChaincodeEvent>;
   function: Maybe<Scalars['String']['output']>;
   id: Scalars['ID']['output'];
+  /** ADMIN. Keys read, with the version seen. */
+  reads: Array<TxRead>;
   txIndex: Scalars['Int']['output'];
   /** Header type, e.g. ENDORSER_TRANSACTION, CONFIG. */
   type: Scalars['String']['output'];
   valid: Scalars['Boolean']['output'];
-  /** Fabric validation code, e.g. VALID, MVCC_READ_CONFLICT. */
+  /** Fabric validation code, e.g. VALID, MVCC_READ_CONFLICT, DUPLICATE_TXID. */
   validationCode: Scalars['String']['output'];
+  /**
+   * The keys the transaction wrote, by namespace and key. A USER does not see the token-balance
+   * writes (`balance:<account>`) of a transaction that moved none of their own accounts' tokens.
+   */
   writes: Array<TxWrite>;
+};
+
+export type TransactionConnection = {
+  __typename?: 'TransactionConnection';
+  edges: Array<TransactionEdge>;
+  pageInfo: PageInfo;
+  totalCount: Scalars['Int']['output'];
+};
+
+export type TransactionEdge = {
+  __typename?: 'TransactionEdge';
+  cursor: Scalars['String']['output'];
+  node: Transaction;
+};
+
+export type TransactionFilter = {
+  after?: InputMaybe<Scalars['DateTime']['input']>;
+  before?: InputMaybe<Scalars['DateTime']['input']>;
+  chaincode?: InputMaybe<Scalars['String']['input']>;
+  creatorMspId?: InputMaybe<Scalars['String']['input']>;
+  fromBlock?: InputMaybe<Scalars['BigInt']['input']>;
+  toBlock?: InputMaybe<Scalars['BigInt']['input']>;
+  validationCode?: InputMaybe<Scalars['String']['input']>;
 };
 
 export type Transfer = {
@@ -521,9 +764,19 @@ export type TransferTokensInput = {
   to: Scalars['ID']['input'];
 };
 
+export type TxRead = {
+  __typename?: 'TxRead';
+  key: Scalars['String']['output'];
+  namespace: Scalars['String']['output'];
+  /** The version read (block, tx) — null when the key did not exist. */
+  versionBlock: Maybe<Scalars['BigInt']['output']>;
+  versionTx: Maybe<Scalars['Int']['output']>;
+};
+
 export type TxWrite = {
   __typename?: 'TxWrite';
   isDelete: Scalars['Boolean']['output'];
+  /** The ledger key as Fabric wrote it (composite keys keep their NUL characters). */
   key: Scalars['String']['output'];
   namespace: Scalars['String']['output'];
   /** The written value as UTF-8 text (null for a delete). */
@@ -657,14 +910,21 @@ export type ResolversTypes = {
   AssetPayload: ResolverTypeWrapper<Omit<AssetPayload, 'asset' | 'submission'> & { asset?: Maybe<ResolversTypes['Asset']>, submission: ResolversTypes['Submission'] }>;
   BigInt: ResolverTypeWrapper<Scalars['BigInt']['output']>;
   Block: ResolverTypeWrapper<BlockModel>;
+  BlockConnection: ResolverTypeWrapper<Omit<BlockConnection, 'edges'> & { edges: Array<ResolversTypes['BlockEdge']> }>;
+  BlockEdge: ResolverTypeWrapper<Omit<BlockEdge, 'node'> & { node: ResolversTypes['Block'] }>;
+  BlockFilter: BlockFilter;
   BlockIndexed: ResolverTypeWrapper<BlockIndexed>;
   Boolean: ResolverTypeWrapper<Scalars['Boolean']['output']>;
   ChaincodeEvent: ResolverTypeWrapper<ChaincodeEventModel>;
   ChaincodeEventConnection: ResolverTypeWrapper<Omit<ChaincodeEventConnection, 'edges'> & { edges: Array<ResolversTypes['ChaincodeEventEdge']> }>;
   ChaincodeEventEdge: ResolverTypeWrapper<Omit<ChaincodeEventEdge, 'node'> & { node: ResolversTypes['ChaincodeEvent'] }>;
+  ChaincodeInfo: ResolverTypeWrapper<ChaincodeInfo>;
+  ChannelInfo: ResolverTypeWrapper<ChannelInfo>;
   CreateAssetInput: CreateAssetInput;
   DateTime: ResolverTypeWrapper<Scalars['DateTime']['output']>;
   DeleteAssetInput: DeleteAssetInput;
+  Endorser: ResolverTypeWrapper<Endorser>;
+  Float: ResolverTypeWrapper<Scalars['Float']['output']>;
   GatewayInfo: ResolverTypeWrapper<GatewayInfo>;
   ID: ResolverTypeWrapper<Scalars['ID']['output']>;
   Int: ResolverTypeWrapper<Scalars['Int']['output']>;
@@ -673,25 +933,39 @@ export type ResolversTypes = {
   MintTokensInput: MintTokensInput;
   Mutation: ResolverTypeWrapper<Record<PropertyKey, never>>;
   MutationPayload: ResolverTypeWrapper<ResolversInterfaceTypes<ResolversTypes>['MutationPayload']>;
+  NetworkStatus: ResolverTypeWrapper<NetworkStatus>;
+  NodeHealth: ResolverTypeWrapper<NodeHealth>;
+  Organisation: ResolverTypeWrapper<Organisation>;
   Owner: ResolverTypeWrapper<OwnerModel>;
   PageInfo: ResolverTypeWrapper<PageInfo>;
+  PeerInfo: ResolverTypeWrapper<PeerInfo>;
   Query: ResolverTypeWrapper<Record<PropertyKey, never>>;
   RegisterUserInput: RegisterUserInput;
   Role: Role;
   SortDirection: SortDirection;
+  Stats: ResolverTypeWrapper<Stats>;
+  StatsBucket: StatsBucket;
+  StatsCount: ResolverTypeWrapper<StatsCount>;
+  StatsPoint: ResolverTypeWrapper<StatsPoint>;
   String: ResolverTypeWrapper<Scalars['String']['output']>;
   Submission: ResolverTypeWrapper<SubmissionModel>;
   SubmissionMode: SubmissionMode;
   SubmissionStatus: SubmissionStatus;
   SubmitOptions: SubmitOptions;
   Subscription: ResolverTypeWrapper<Record<PropertyKey, never>>;
+  SyncStatus: ResolverTypeWrapper<SyncStatus>;
+  TimeRange: TimeRange;
   Transaction: ResolverTypeWrapper<TransactionModel>;
+  TransactionConnection: ResolverTypeWrapper<Omit<TransactionConnection, 'edges'> & { edges: Array<ResolversTypes['TransactionEdge']> }>;
+  TransactionEdge: ResolverTypeWrapper<Omit<TransactionEdge, 'node'> & { node: ResolversTypes['Transaction'] }>;
+  TransactionFilter: TransactionFilter;
   Transfer: ResolverTypeWrapper<TransferModel>;
   TransferAssetInput: TransferAssetInput;
   TransferConnection: ResolverTypeWrapper<Omit<TransferConnection, 'edges'> & { edges: Array<ResolversTypes['TransferEdge']> }>;
   TransferEdge: ResolverTypeWrapper<Omit<TransferEdge, 'node'> & { node: ResolversTypes['Transfer'] }>;
   TransferKind: TransferKind;
   TransferTokensInput: TransferTokensInput;
+  TxRead: ResolverTypeWrapper<TxRead>;
   TxWrite: ResolverTypeWrapper<TxWriteModel>;
   UpdateAssetInput: UpdateAssetInput;
   User: ResolverTypeWrapper<UserModel>;
@@ -714,14 +988,21 @@ export type ResolversParentTypes = {
   AssetPayload: Omit<AssetPayload, 'asset' | 'submission'> & { asset?: Maybe<ResolversParentTypes['Asset']>, submission: ResolversParentTypes['Submission'] };
   BigInt: Scalars['BigInt']['output'];
   Block: BlockModel;
+  BlockConnection: Omit<BlockConnection, 'edges'> & { edges: Array<ResolversParentTypes['BlockEdge']> };
+  BlockEdge: Omit<BlockEdge, 'node'> & { node: ResolversParentTypes['Block'] };
+  BlockFilter: BlockFilter;
   BlockIndexed: BlockIndexed;
   Boolean: Scalars['Boolean']['output'];
   ChaincodeEvent: ChaincodeEventModel;
   ChaincodeEventConnection: Omit<ChaincodeEventConnection, 'edges'> & { edges: Array<ResolversParentTypes['ChaincodeEventEdge']> };
   ChaincodeEventEdge: Omit<ChaincodeEventEdge, 'node'> & { node: ResolversParentTypes['ChaincodeEvent'] };
+  ChaincodeInfo: ChaincodeInfo;
+  ChannelInfo: ChannelInfo;
   CreateAssetInput: CreateAssetInput;
   DateTime: Scalars['DateTime']['output'];
   DeleteAssetInput: DeleteAssetInput;
+  Endorser: Endorser;
+  Float: Scalars['Float']['output'];
   GatewayInfo: GatewayInfo;
   ID: Scalars['ID']['output'];
   Int: Scalars['Int']['output'];
@@ -730,20 +1011,33 @@ export type ResolversParentTypes = {
   MintTokensInput: MintTokensInput;
   Mutation: Record<PropertyKey, never>;
   MutationPayload: ResolversInterfaceTypes<ResolversParentTypes>['MutationPayload'];
+  NetworkStatus: NetworkStatus;
+  NodeHealth: NodeHealth;
+  Organisation: Organisation;
   Owner: OwnerModel;
   PageInfo: PageInfo;
+  PeerInfo: PeerInfo;
   Query: Record<PropertyKey, never>;
   RegisterUserInput: RegisterUserInput;
+  Stats: Stats;
+  StatsCount: StatsCount;
+  StatsPoint: StatsPoint;
   String: Scalars['String']['output'];
   Submission: SubmissionModel;
   SubmitOptions: SubmitOptions;
   Subscription: Record<PropertyKey, never>;
+  SyncStatus: SyncStatus;
+  TimeRange: TimeRange;
   Transaction: TransactionModel;
+  TransactionConnection: Omit<TransactionConnection, 'edges'> & { edges: Array<ResolversParentTypes['TransactionEdge']> };
+  TransactionEdge: Omit<TransactionEdge, 'node'> & { node: ResolversParentTypes['Transaction'] };
+  TransactionFilter: TransactionFilter;
   Transfer: TransferModel;
   TransferAssetInput: TransferAssetInput;
   TransferConnection: Omit<TransferConnection, 'edges'> & { edges: Array<ResolversParentTypes['TransferEdge']> };
   TransferEdge: Omit<TransferEdge, 'node'> & { node: ResolversParentTypes['Transfer'] };
   TransferTokensInput: TransferTokensInput;
+  TxRead: TxRead;
   TxWrite: TxWriteModel;
   UpdateAssetInput: UpdateAssetInput;
   User: UserModel;
@@ -839,7 +1133,19 @@ export type BlockResolvers<ContextType = GraphqlContext, ParentType extends Reso
   isConfig?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
   number?: Resolver<ResolversTypes['BigInt'], ParentType, ContextType>;
   previousHash?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  transactions?: Resolver<Array<ResolversTypes['Transaction']>, ParentType, ContextType>;
   txCount?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+};
+
+export type BlockConnectionResolvers<ContextType = GraphqlContext, ParentType extends ResolversParentTypes['BlockConnection'] = ResolversParentTypes['BlockConnection']> = {
+  edges?: Resolver<Array<ResolversTypes['BlockEdge']>, ParentType, ContextType>;
+  pageInfo?: Resolver<ResolversTypes['PageInfo'], ParentType, ContextType>;
+  totalCount?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+};
+
+export type BlockEdgeResolvers<ContextType = GraphqlContext, ParentType extends ResolversParentTypes['BlockEdge'] = ResolversParentTypes['BlockEdge']> = {
+  cursor?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  node?: Resolver<ResolversTypes['Block'], ParentType, ContextType>;
 };
 
 export type BlockIndexedResolvers<ContextType = GraphqlContext, ParentType extends ResolversParentTypes['BlockIndexed'] = ResolversParentTypes['BlockIndexed']> = {
@@ -860,6 +1166,7 @@ export type ChaincodeEventResolvers<ContextType = GraphqlContext, ParentType ext
 export type ChaincodeEventConnectionResolvers<ContextType = GraphqlContext, ParentType extends ResolversParentTypes['ChaincodeEventConnection'] = ResolversParentTypes['ChaincodeEventConnection']> = {
   edges?: Resolver<Array<ResolversTypes['ChaincodeEventEdge']>, ParentType, ContextType>;
   pageInfo?: Resolver<ResolversTypes['PageInfo'], ParentType, ContextType>;
+  totalCount?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
 };
 
 export type ChaincodeEventEdgeResolvers<ContextType = GraphqlContext, ParentType extends ResolversParentTypes['ChaincodeEventEdge'] = ResolversParentTypes['ChaincodeEventEdge']> = {
@@ -867,9 +1174,34 @@ export type ChaincodeEventEdgeResolvers<ContextType = GraphqlContext, ParentType
   node?: Resolver<ResolversTypes['ChaincodeEvent'], ParentType, ContextType>;
 };
 
+export type ChaincodeInfoResolvers<ContextType = GraphqlContext, ParentType extends ResolversParentTypes['ChaincodeInfo'] = ResolversParentTypes['ChaincodeInfo']> = {
+  channel?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  endorsementPlugin?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  endorsementPolicy?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  initRequired?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  lastActivity?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
+  lastBlock?: Resolver<Maybe<ResolversTypes['BigInt']>, ParentType, ContextType>;
+  name?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  sequence?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  transactionCount?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  validationPlugin?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  version?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+};
+
+export type ChannelInfoResolvers<ContextType = GraphqlContext, ParentType extends ResolversParentTypes['ChannelInfo'] = ResolversParentTypes['ChannelInfo']> = {
+  indexedHeight?: Resolver<Maybe<ResolversTypes['BigInt']>, ParentType, ContextType>;
+  name?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  peerHeight?: Resolver<Maybe<ResolversTypes['BigInt']>, ParentType, ContextType>;
+};
+
 export interface DateTimeScalarConfig extends GraphQLScalarTypeConfig<ResolversTypes['DateTime'], any> {
   name: 'DateTime';
 }
+
+export type EndorserResolvers<ContextType = GraphqlContext, ParentType extends ResolversParentTypes['Endorser'] = ResolversParentTypes['Endorser']> = {
+  id?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  mspId?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+};
 
 export type GatewayInfoResolvers<ContextType = GraphqlContext, ParentType extends ResolversParentTypes['GatewayInfo'] = ResolversParentTypes['GatewayInfo']> = {
   chaincode?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
@@ -902,6 +1234,29 @@ export type MutationPayloadResolvers<ContextType = GraphqlContext, ParentType ex
   __resolveType: TypeResolveFn<'AccountPayload' | 'AssetPayload', ParentType, ContextType>;
 };
 
+export type NetworkStatusResolvers<ContextType = GraphqlContext, ParentType extends ResolversParentTypes['NetworkStatus'] = ResolversParentTypes['NetworkStatus']> = {
+  certificateAuthorities?: Resolver<Array<ResolversTypes['NodeHealth']>, ParentType, ContextType>;
+  channels?: Resolver<Array<ResolversTypes['ChannelInfo']>, ParentType, ContextType>;
+  checkedAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
+  orderers?: Resolver<Array<ResolversTypes['NodeHealth']>, ParentType, ContextType>;
+  organisations?: Resolver<Array<ResolversTypes['Organisation']>, ParentType, ContextType>;
+  peers?: Resolver<Array<ResolversTypes['PeerInfo']>, ParentType, ContextType>;
+};
+
+export type NodeHealthResolvers<ContextType = GraphqlContext, ParentType extends ResolversParentTypes['NodeHealth'] = ResolversParentTypes['NodeHealth']> = {
+  checkedAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  healthy?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  name?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  status?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  url?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+};
+
+export type OrganisationResolvers<ContextType = GraphqlContext, ParentType extends ResolversParentTypes['Organisation'] = ResolversParentTypes['Organisation']> = {
+  mspId?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  peers?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  reachablePeers?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+};
+
 export type OwnerResolvers<ContextType = GraphqlContext, ParentType extends ResolversParentTypes['Owner'] = ResolversParentTypes['Owner']> = {
   enrollmentId?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
@@ -916,15 +1271,61 @@ export type PageInfoResolvers<ContextType = GraphqlContext, ParentType extends R
   startCursor?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
 };
 
+export type PeerInfoResolvers<ContextType = GraphqlContext, ParentType extends ResolversParentTypes['PeerInfo'] = ResolversParentTypes['PeerInfo']> = {
+  channel?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  checkedAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  diverged?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  error?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  laggingSince?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
+  lastSeen?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
+  ledgerHeight?: Resolver<Maybe<ResolversTypes['BigInt']>, ParentType, ContextType>;
+  mspId?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  name?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  reachable?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  responseMs?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
+  url?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+};
+
 export type QueryResolvers<ContextType = GraphqlContext, ParentType extends ResolversParentTypes['Query'] = ResolversParentTypes['Query']> = {
   account?: Resolver<Maybe<ResolversTypes['Account']>, ParentType, ContextType, RequireFields<QueryAccountArgs, 'id'>>;
   asset?: Resolver<Maybe<ResolversTypes['Asset']>, ParentType, ContextType, RequireFields<QueryAssetArgs, 'id'>>;
   assets?: Resolver<ResolversTypes['AssetConnection'], ParentType, ContextType, Partial<QueryAssetsArgs>>;
+  block?: Resolver<Maybe<ResolversTypes['Block']>, ParentType, ContextType, RequireFields<QueryBlockArgs, 'number'>>;
+  blocks?: Resolver<ResolversTypes['BlockConnection'], ParentType, ContextType, Partial<QueryBlocksArgs>>;
+  chaincodes?: Resolver<Array<ResolversTypes['ChaincodeInfo']>, ParentType, ContextType, Partial<QueryChaincodesArgs>>;
   gateway?: Resolver<ResolversTypes['GatewayInfo'], ParentType, ContextType>;
   me?: Resolver<Maybe<ResolversTypes['User']>, ParentType, ContextType>;
+  network?: Resolver<ResolversTypes['NetworkStatus'], ParentType, ContextType>;
+  stats?: Resolver<ResolversTypes['Stats'], ParentType, ContextType, RequireFields<QueryStatsArgs, 'bucket' | 'range'>>;
   submission?: Resolver<Maybe<ResolversTypes['Submission']>, ParentType, ContextType, RequireFields<QuerySubmissionArgs, 'id'>>;
+  syncStatus?: Resolver<Array<ResolversTypes['SyncStatus']>, ParentType, ContextType>;
   transaction?: Resolver<Maybe<ResolversTypes['Transaction']>, ParentType, ContextType, RequireFields<QueryTransactionArgs, 'id'>>;
+  transactions?: Resolver<ResolversTypes['TransactionConnection'], ParentType, ContextType, Partial<QueryTransactionsArgs>>;
   users?: Resolver<ResolversTypes['UserConnection'], ParentType, ContextType, Partial<QueryUsersArgs>>;
+};
+
+export type StatsResolvers<ContextType = GraphqlContext, ParentType extends ResolversParentTypes['Stats'] = ResolversParentTypes['Stats']> = {
+  bucket?: Resolver<ResolversTypes['StatsBucket'], ParentType, ContextType>;
+  byChaincode?: Resolver<Array<ResolversTypes['StatsCount']>, ParentType, ContextType>;
+  byOrganisation?: Resolver<Array<ResolversTypes['StatsCount']>, ParentType, ContextType>;
+  channel?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  series?: Resolver<Array<ResolversTypes['StatsPoint']>, ParentType, ContextType>;
+  totals?: Resolver<ResolversTypes['StatsCount'], ParentType, ContextType>;
+};
+
+export type StatsCountResolvers<ContextType = GraphqlContext, ParentType extends ResolversParentTypes['StatsCount'] = ResolversParentTypes['StatsCount']> = {
+  invalid?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  key?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  transactions?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  valid?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+};
+
+export type StatsPointResolvers<ContextType = GraphqlContext, ParentType extends ResolversParentTypes['StatsPoint'] = ResolversParentTypes['StatsPoint']> = {
+  blocks?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  invalid?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  start?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  transactions?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  valid?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
 };
 
 export type SubmissionResolvers<ContextType = GraphqlContext, ParentType extends ResolversParentTypes['Submission'] = ResolversParentTypes['Submission']> = {
@@ -948,7 +1349,19 @@ export type SubscriptionResolvers<ContextType = GraphqlContext, ParentType exten
   accountChanged?: SubscriptionResolver<ResolversTypes['Account'], "accountChanged", ParentType, ContextType, RequireFields<SubscriptionAccountChangedArgs, 'id'>>;
   assetChanged?: SubscriptionResolver<ResolversTypes['Asset'], "assetChanged", ParentType, ContextType, RequireFields<SubscriptionAssetChangedArgs, 'id'>>;
   blockIndexed?: SubscriptionResolver<ResolversTypes['BlockIndexed'], "blockIndexed", ParentType, ContextType, Partial<SubscriptionBlockIndexedArgs>>;
+  networkChanged?: SubscriptionResolver<ResolversTypes['NetworkStatus'], "networkChanged", ParentType, ContextType>;
   submissionUpdated?: SubscriptionResolver<ResolversTypes['Submission'], "submissionUpdated", ParentType, ContextType, RequireFields<SubscriptionSubmissionUpdatedArgs, 'id'>>;
+};
+
+export type SyncStatusResolvers<ContextType = GraphqlContext, ParentType extends ResolversParentTypes['SyncStatus'] = ResolversParentTypes['SyncStatus']> = {
+  channel?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  indexedHeight?: Resolver<ResolversTypes['BigInt'], ParentType, ContextType>;
+  lagBlocks?: Resolver<Maybe<ResolversTypes['BigInt']>, ParentType, ContextType>;
+  lagSeconds?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
+  lastError?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  lockHolder?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  peerHeight?: Resolver<Maybe<ResolversTypes['BigInt']>, ParentType, ContextType>;
+  updatedAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
 };
 
 export type TransactionResolvers<ContextType = GraphqlContext, ParentType extends ResolversParentTypes['Transaction'] = ResolversParentTypes['Transaction']> = {
@@ -959,13 +1372,27 @@ export type TransactionResolvers<ContextType = GraphqlContext, ParentType extend
   createdAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
   creator?: Resolver<Maybe<ResolversTypes['Owner']>, ParentType, ContextType>;
   creatorMspId?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  endorsers?: Resolver<Array<ResolversTypes['Endorser']>, ParentType, ContextType>;
+  event?: Resolver<Maybe<ResolversTypes['ChaincodeEvent']>, ParentType, ContextType>;
   function?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  reads?: Resolver<Array<ResolversTypes['TxRead']>, ParentType, ContextType>;
   txIndex?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   type?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   valid?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
   validationCode?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   writes?: Resolver<Array<ResolversTypes['TxWrite']>, ParentType, ContextType>;
+};
+
+export type TransactionConnectionResolvers<ContextType = GraphqlContext, ParentType extends ResolversParentTypes['TransactionConnection'] = ResolversParentTypes['TransactionConnection']> = {
+  edges?: Resolver<Array<ResolversTypes['TransactionEdge']>, ParentType, ContextType>;
+  pageInfo?: Resolver<ResolversTypes['PageInfo'], ParentType, ContextType>;
+  totalCount?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+};
+
+export type TransactionEdgeResolvers<ContextType = GraphqlContext, ParentType extends ResolversParentTypes['TransactionEdge'] = ResolversParentTypes['TransactionEdge']> = {
+  cursor?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  node?: Resolver<ResolversTypes['Transaction'], ParentType, ContextType>;
 };
 
 export type TransferResolvers<ContextType = GraphqlContext, ParentType extends ResolversParentTypes['Transfer'] = ResolversParentTypes['Transfer']> = {
@@ -988,6 +1415,13 @@ export type TransferConnectionResolvers<ContextType = GraphqlContext, ParentType
 export type TransferEdgeResolvers<ContextType = GraphqlContext, ParentType extends ResolversParentTypes['TransferEdge'] = ResolversParentTypes['TransferEdge']> = {
   cursor?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   node?: Resolver<ResolversTypes['Transfer'], ParentType, ContextType>;
+};
+
+export type TxReadResolvers<ContextType = GraphqlContext, ParentType extends ResolversParentTypes['TxRead'] = ResolversParentTypes['TxRead']> = {
+  key?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  namespace?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  versionBlock?: Resolver<Maybe<ResolversTypes['BigInt']>, ParentType, ContextType>;
+  versionTx?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
 };
 
 export type TxWriteResolvers<ContextType = GraphqlContext, ParentType extends ResolversParentTypes['TxWrite'] = ResolversParentTypes['TxWrite']> = {
@@ -1031,25 +1465,41 @@ export type Resolvers<ContextType = GraphqlContext> = {
   AssetPayload?: AssetPayloadResolvers<ContextType>;
   BigInt?: GraphQLScalarType;
   Block?: BlockResolvers<ContextType>;
+  BlockConnection?: BlockConnectionResolvers<ContextType>;
+  BlockEdge?: BlockEdgeResolvers<ContextType>;
   BlockIndexed?: BlockIndexedResolvers<ContextType>;
   ChaincodeEvent?: ChaincodeEventResolvers<ContextType>;
   ChaincodeEventConnection?: ChaincodeEventConnectionResolvers<ContextType>;
   ChaincodeEventEdge?: ChaincodeEventEdgeResolvers<ContextType>;
+  ChaincodeInfo?: ChaincodeInfoResolvers<ContextType>;
+  ChannelInfo?: ChannelInfoResolvers<ContextType>;
   DateTime?: GraphQLScalarType;
+  Endorser?: EndorserResolvers<ContextType>;
   GatewayInfo?: GatewayInfoResolvers<ContextType>;
   JSON?: GraphQLScalarType;
   LoginPayload?: LoginPayloadResolvers<ContextType>;
   Mutation?: MutationResolvers<ContextType>;
   MutationPayload?: MutationPayloadResolvers<ContextType>;
+  NetworkStatus?: NetworkStatusResolvers<ContextType>;
+  NodeHealth?: NodeHealthResolvers<ContextType>;
+  Organisation?: OrganisationResolvers<ContextType>;
   Owner?: OwnerResolvers<ContextType>;
   PageInfo?: PageInfoResolvers<ContextType>;
+  PeerInfo?: PeerInfoResolvers<ContextType>;
   Query?: QueryResolvers<ContextType>;
+  Stats?: StatsResolvers<ContextType>;
+  StatsCount?: StatsCountResolvers<ContextType>;
+  StatsPoint?: StatsPointResolvers<ContextType>;
   Submission?: SubmissionResolvers<ContextType>;
   Subscription?: SubscriptionResolvers<ContextType>;
+  SyncStatus?: SyncStatusResolvers<ContextType>;
   Transaction?: TransactionResolvers<ContextType>;
+  TransactionConnection?: TransactionConnectionResolvers<ContextType>;
+  TransactionEdge?: TransactionEdgeResolvers<ContextType>;
   Transfer?: TransferResolvers<ContextType>;
   TransferConnection?: TransferConnectionResolvers<ContextType>;
   TransferEdge?: TransferEdgeResolvers<ContextType>;
+  TxRead?: TxReadResolvers<ContextType>;
   TxWrite?: TxWriteResolvers<ContextType>;
   User?: UserResolvers<ContextType>;
   UserConnection?: UserConnectionResolvers<ContextType>;
