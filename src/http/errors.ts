@@ -84,3 +84,14 @@ function jsonSafe(details: Readonly<Record<string, unknown>>): Record<string, un
     }),
   ) as Record<string, unknown>;
 }
+
+/** Logs an error that will be masked (with the request id in `log`'s fields); expected ones are not logged here. */
+export function logIfUnexpected(error: unknown, log: { error(fields: Record<string, unknown>, message: string): void }, where: string): void {
+  if (expectedError(error)) return;
+  const original = unwrapResolverError(error);
+  const path = error instanceof GraphQLError ? error.path : undefined;
+  log.error(
+    { err: original instanceof Error ? original.message : String(original), stack: original instanceof Error ? original.stack : undefined, path },
+    `unexpected error in ${where} (masked as INTERNAL_SERVER_ERROR)`,
+  );
+}

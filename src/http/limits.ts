@@ -54,7 +54,7 @@ export function createDocumentLimits(schema: GraphQLSchema, limits: GatewayLimit
     }
     if (cost <= limits.maxCost) return undefined;
     return new GraphQLError(`Query cost ${cost} exceeds the limit of ${limits.maxCost} (each field costs 1, times the page size of every connection above it)`, {
-      extensions: { code: ErrorCode.GRAPHQL_VALIDATION_FAILED, limit: 'cost', http: { status: 400, headers: new Map() } },
+      extensions: { code: ErrorCode.GRAPHQL_VALIDATION_FAILED, http: { status: 400, headers: new Map() } },
     });
   };
   const costPlugin: ApolloServerPlugin = {
@@ -94,7 +94,7 @@ export function maxRootFieldsRule(max: number): ValidationRule {
     OperationDefinition(operation) {
       const count = countFields(operation.selectionSet, context, new Set());
       if (count > max) {
-        context.reportError(new GraphQLError(`Too many root fields: ${count}, the limit is ${max}`, { nodes: [operation], extensions: { limit: 'rootFields' } }));
+        context.reportError(new GraphQLError(`Too many root fields: ${count}, the limit is ${max}`, { nodes: [operation] }));
       }
     },
   });

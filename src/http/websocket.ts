@@ -1,0 +1,122 @@
+import { randomUUID } from 'node:crypto';
+import type { Server } from 'node:http';
+
+import { GraphQLError, OperationTypeNode, getOperationAST, parse, specifiedRules, validate, type DocumentNode, type ExecutionArgs } from 'graphql';
+import type { FormattedExecutionResult } from 'graphql-ws';
+import { useServer } from 'graphql-ws/use/ws';
+import { WebSocketServer } from 'ws';
+
+import { bearerToken, type Principal } from '../auth';
+import { ErrorCode, isAppError } from '../common/errors';
+import type { Logger } from '../common';
+import type { GatewayConfig } from '../config';
+import type { GraphqlContext } from '../graphql';
+import { formatGraphqlError, logIfUnexpected } from './errors';
+import type { DocumentLimits } from './limits';
+import type { GraphqlEndpoint } from './server';
+
+/**
+ * Subscriptions over WebSocket (graphql-ws protocol) on the HTTP server's port and path. The
+ * caller is authenticated once, from the connection_init payload `{ authorization: 'Bearer …' }`:
+ * no token is an anonymous connection, a bad one is refused (close 4403, graphql-ws's "Forbidden").
+ * Only subscriptions are accepted here (queries and mutations go over HTTP, through the rate
+ * limit); each passes the same document limits as HTTP. A client that does not read its messages
+ * is closed (1008) once the socket's unsent data passes GATEWAY_WS_MAX_BUFFERED_BYTES.
+ */
+export const SLOW_CLIENT_CLOSE_CODE = 1008;
+
+interface ConnectionExtra extends Record<PropertyKey, unknown> {
+  principal?: Principal;
+}
+
+export interface Subscriptions {
+  /** Closes every connection (1001 "Going away") and stops accepting new ones. */
+  dispose(): Promise<void>;
+}
+
+export function attachSubscriptions(options: {
+  server: Server;
+  path: string;
+  endpoint: GraphqlEndpoint;
+  limits: DocumentLimits;
+  config: GatewayConfig;
+  log: Logger;
+}): Subscriptions {
+  const { endpoint, limits, config, log } = options;
+  const wss = new WebSocketServer({ server: options.server, path: options.path, maxPayload: config.bodyLimitBytes });
+  const rules = [...specifiedRules, ...limits.validationRules];
+  const disposable = useServer<Record<string, unknown> | undefined, ConnectionExtra>(
+    {
+      schema: endpoint.schema,
+      connectionInitWaitTimeout: 5000,
+      async onConnect(ctx) {
+        const params = ctx.connectionParams ?? {};
+        const header = params.authorization ?? params.Authorization;
+        if (header === undefined || header === '') return true;
+        const token = typeof header === 'string' ? bearerToken(header) : undefined;
+        if (!token) return false;
+        try {
+          ctx.extra.principal = await endpoint.services.users.authenticate(token);
+          return true;
+        } catch (error) {
+          if (!isAppError(error, ErrorCode.UNAUTHENTICATED)) log.error({ err: messageOf(error) }, 'WebSocket authentication failed unexpectedly');
+          return false;
+        }
+      },
+      onSubscribe(ctx, _id, payload): ExecutionArgs | readonly GraphQLError[] {
+        let document: DocumentNode;
+        try {
+          document = parse(payload.query, limits.parseOptions);
+        } catch (error) {
+          return [error instanceof GraphQLError ? error : new GraphQLError('the document could not be parsed')];
+        }
+        const errors = validate(endpoint.schema, document, rules);
+        if (errors.length > 0) return errors;
+        const operation = getOperationAST(document, payload.operationName);
+        if (operation?.operation !== OperationTypeNode.SUBSCRIPTION) {
+          return [new GraphQLError('only subscriptions go over WebSocket; send queries and mutations over HTTP', { extensions: { code: ErrorCode.BAD_REQUEST } })];
+        }
+        const costError = limits.costError(document, payload.operationName ?? undefined, payload.variables ?? undefined);
+        if (costError) return [costError];
+        const requestId = randomUUID();
+        const contextValue: GraphqlContext = {
+          requestId,
+          log: log.child({ requestId, transport: 'ws' }),
+          principal: ctx.extra.principal,
+          loaders: endpoint.createLoaders(),
+          services: endpoint.services,
+          clientAddress: ctx.extra.request.socket.remoteAddress,
+        };
+        return { schema: endpoint.schema, document, operationName: payload.operationName, variableValues: payload.variables, contextValue };
+      },
+      onNext(ctx, _id, _payload, args, result): FormattedExecutionResult {
+        const socket = ctx.extra.socket;
+        if (socket.bufferedAmount > config.wsMaxBufferedBytes) {
+          log.warn({ buffered: socket.bufferedAmount, bound: config.wsMaxBufferedBytes }, 'closing a WebSocket client that does not keep up');
+          socket.close(SLOW_CLIENT_CLOSE_CODE, 'client too slow');
+          setTimeout(() => {
+            socket.terminate();
+          }, 1000).unref();
+        }
+        if (!result.errors) return result;
+        const opLog = (args.contextValue as GraphqlContext | undefined)?.log ?? log;
+        for (const error of result.errors) logIfUnexpected(error, opLog, 'a subscription');
+        return { ...result, errors: result.errors.map((e) => formatGraphqlError(e.toJSON(), e)) };
+      },
+      onError(_ctx, _id, _payload, errors) {
+        for (const error of errors) logIfUnexpected(error, log, 'a subscription');
+        return errors.map((e) => formatGraphqlError(e.toJSON(), e));
+      },
+    },
+    wss,
+  );
+  return {
+    async dispose() {
+      await disposable.dispose();
+    },
+  };
+}
+
+function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
