@@ -114,6 +114,8 @@ describe('deploy/Dockerfile', () => {
     expect(runtime.some((i) => i.op === 'ARG' && i.args.startsWith('ROLE='))).toBe(true);
     expect(runtime.some((i) => i.op === 'ENV' && /\bROLE=\$\{ROLE\}/.test(i.args))).toBe(true);
     expect(runtime.some((i) => i.op === 'ENV' && /\bPORT=4000\b/.test(i.args))).toBe(true);
+    // The process listens on loopback unless told otherwise: probes and Services need every interface.
+    expect(runtime.some((i) => i.op === 'ENV' && /\bHOST=0\.0\.0\.0\b/.test(i.args))).toBe(true);
   });
 
   it('can run the migrations and the chaincode server from what it keeps', () => {

@@ -109,6 +109,20 @@ describe('the Helm chart deploy/helm/ledger-gateway', () => {
     },
   );
 
+  it('gives every role more termination grace than the process drains for, preStop sleep included', async () => {
+    for (const file of chartValuesFiles()) {
+      const manifests = await render(file);
+      const graceMs = Number(named(manifests, 'ConfigMap', '-env')?.data?.GATEWAY_SHUTDOWN_GRACE_MS);
+      expect(graceMs).toBeGreaterThan(0);
+      for (const role of ROLES) {
+        const spec = pod(named(manifests, 'Deployment', `-${role}`)) as PodSpec & { terminationGracePeriodSeconds: number };
+        const preStop = (spec.containers[0] as Container & { lifecycle?: { preStop: { exec: { command: string[] } } } }).lifecycle?.preStop.exec.command;
+        const sleepMs = preStop ? Number(preStop[1]) * 1000 : 0;
+        expect({ role, slack: spec.terminationGracePeriodSeconds * 1000 - graceMs - sleepMs > 0 }).toEqual({ role, slack: true });
+      }
+    }
+  });
+
   it('runs two sync replicas and never autoscales them (one active through the advisory lock)', async () => {
     for (const file of chartValuesFiles()) {
       const manifests = await render(file);
