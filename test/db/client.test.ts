@@ -1,6 +1,7 @@
 /**
  * The generated Prisma client through src/store against a migrated database: rows of the ledger
- * tables round-trip exactly (bigint, bytea, jsonb, numeric(20,0), timestamptz) and relations work.
+ * tables round-trip exactly (bigint, bytea, jsonb, numeric(20,0), timestamptz) and relations work
+ * (channel -> checkpoint; the bulk tables of the ledger index are joined by key, without foreign keys).
  */
 import { createPrismaClient, Prisma, type PrismaClient } from '../../src/store';
 import { createIsolatedDatabase, type IsolatedDatabase } from './isolatedDatabase';
@@ -41,45 +42,52 @@ describe('store: Prisma client', () => {
         txCount: 1,
         isConfig: false,
         createdAt: at,
-        transactions: {
-          create: {
-            txIndex: 0,
-            txId: 'f'.repeat(64),
-            type: 'ENDORSER_TRANSACTION',
-            validationCode: 'VALID',
-            isValid: true,
-            creatorMspId: 'Org1MSP',
-            creatorId: 'x509::CN=user1',
-            endorsers: [{ mspId: 'Org1MSP' }, { mspId: 'Org2MSP', id: 'peer0' }],
-            chaincode: 'sample',
-            function: 'assets:CreateAsset',
-            createdAt: at,
-            writes: { create: { namespace: 'sample', key: 'asset:a1', isDelete: false, value: Uint8Array.from([0, 1, 254, 255]) } },
-            reads: { create: { namespace: 'sample', key: 'asset:a1', versionBlock: null, versionTx: null } },
-            event: { create: { chaincode: 'sample', eventName: 'AssetCreated', payload: Buffer.from('{"id":"a1"}') } },
-          },
-        },
       },
     });
+    // The bulk tables have no foreign keys (the sync worker writes parents and children in one
+    // transaction): they are joined by key, not through Prisma relations.
+    const txKey = { channel: 'mychannel', blockNumber: MAX_INT64, txIndex: 0 };
+    await prisma.transaction.create({
+      data: {
+        ...txKey,
+        txId: 'f'.repeat(64),
+        type: 'ENDORSER_TRANSACTION',
+        validationCode: 'VALID',
+        isValid: true,
+        creatorMspId: 'Org1MSP',
+        creatorId: 'x509::CN=user1',
+        endorsers: [{ mspId: 'Org1MSP' }, { mspId: 'Org2MSP', id: 'peer0' }],
+        chaincode: 'sample',
+        function: 'assets:CreateAsset',
+        createdAt: at,
+      },
+    });
+    await prisma.txWrite.create({ data: { ...txKey, namespace: 'sample', key: 'asset:a1', isDelete: false, value: Uint8Array.from([0, 1, 254, 255]) } });
+    await prisma.txRead.create({ data: { ...txKey, namespace: 'sample', key: 'asset:a1', versionBlock: null, versionTx: null } });
+    await prisma.chaincodeEvent.create({ data: { ...txKey, chaincode: 'sample', eventName: 'AssetCreated', payload: Buffer.from('{"id":"a1"}') } });
 
     const block = await prisma.block.findUniqueOrThrow({
       where: { channel_number: { channel: 'mychannel', number: MAX_INT64 } },
-      include: { channelRef: { include: { checkpoint: true } }, transactions: { include: { writes: true, reads: true, event: true } } },
+      include: { channelRef: { include: { checkpoint: true } } },
     });
     expect(block.number).toBe(MAX_INT64);
     expect(block.createdAt).toEqual(at);
     expect(block.indexedAt).toBeInstanceOf(Date);
     expect(block.channelRef.checkpoint?.nextBlock).toBe(MAX_INT64);
 
-    expect(block.transactions).toHaveLength(1);
-    const tx = block.transactions[0];
+    const transactions = await prisma.transaction.findMany({ where: { channel: block.channel, blockNumber: block.number } });
+    expect(transactions).toHaveLength(1);
+    const tx = transactions[0];
     if (!tx) throw new Error('no transaction');
     expect(tx.blockNumber).toBe(MAX_INT64);
     expect(tx.endorsers).toEqual([{ mspId: 'Org1MSP' }, { mspId: 'Org2MSP', id: 'peer0' }]);
     expect(tx.createdAt).toEqual(at);
-    expect(tx.writes.map((w) => [w.key, Array.from(w.value ?? [])])).toEqual([['asset:a1', [0, 1, 254, 255]]]);
-    expect(tx.reads.map((r) => [r.key, r.versionBlock, r.versionTx])).toEqual([['asset:a1', null, null]]);
-    expect(Buffer.from(tx.event?.payload ?? []).toString()).toBe('{"id":"a1"}');
+    const writes = await prisma.txWrite.findMany({ where: txKey });
+    const reads = await prisma.txRead.findMany({ where: txKey });
+    const event = await prisma.chaincodeEvent.findUnique({ where: { channel_blockNumber_txIndex: txKey } });
+    expect(writes.map((w) => [w.key, Array.from(w.value ?? [])])).toEqual([['asset:a1', [0, 1, 254, 255]]]);
+    expect(reads.map((r) => [r.key, r.versionBlock, r.versionTx])).toEqual([['asset:a1', null, null]]);
+    expect(Buffer.from(event?.payload ?? []).toString()).toBe('{"id":"a1"}');
   });
 
   test('a transaction without endorsers gets the default []', async () => {
@@ -159,8 +167,15 @@ describe('store: Prisma client', () => {
     expect(asset.updatedAt).toBeNull();
   });
 
-  test('deleting a block deletes its transactions and their read/write sets and events', async () => {
-    await prisma.block.delete({ where: { channel_number: { channel: 'mychannel', number: MAX_INT64 } } });
+  test('a block and its rows are deleted table by table (no foreign keys, so no cascade)', async () => {
+    const rows = { channel: 'mychannel', blockNumber: MAX_INT64 };
+    await prisma.$transaction([
+      prisma.chaincodeEvent.deleteMany({ where: rows }),
+      prisma.txWrite.deleteMany({ where: rows }),
+      prisma.txRead.deleteMany({ where: rows }),
+      prisma.transaction.deleteMany({ where: rows }),
+      prisma.block.delete({ where: { channel_number: { channel: 'mychannel', number: MAX_INT64 } } }),
+    ]);
     expect(await prisma.transaction.count()).toBe(0);
     expect(await prisma.txWrite.count()).toBe(0);
     expect(await prisma.txRead.count()).toBe(0);
