@@ -70,9 +70,24 @@ async function buildLedger(network: LocalNetwork, source: BlockSource, wanted: n
   }
   const missing = wanted - have.transactions;
   log(`submitting ${missing} transactions (once; the ledger is kept in ${stateDir})`);
+  const run = Date.now().toString(36);
+  // Right after the network starts, gossip has not yet told the peers about the other
+  // organisation, and discovery finds no peers that satisfy the endorsement policy: wait for it,
+  // with a new client each time (a client keeps what discovery first told it).
+  for (let attempt = 1; ; attempt++) {
+    const probe = await connectClient(network, 'org1', { channel: CHANNEL });
+    try {
+      await probe.contract(CHAINCODE, 'assets').submitTransaction('CreateAsset', `bench-${run}-probe`, 'crate', '{}');
+      break;
+    } catch (error) {
+      if (attempt >= 40) throw error;
+      await sleep(3000);
+    } finally {
+      probe.close();
+    }
+  }
   const client = await connectClient(network, 'org1', { channel: CHANNEL });
   const assets = client.contract(CHAINCODE, 'assets');
-  const run = Date.now().toString(36);
   let issued = 0;
   let done = 0;
   const started = performance.now();
