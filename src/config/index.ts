@@ -1,6 +1,8 @@
 import path from 'node:path';
 import { inspect } from 'node:util';
 
+import { createTopology, DEFAULT_PORT_BASE } from '../localnet/topology';
+
 /**
  * All settings, read from the environment once at start-up into one frozen object. A bad value
  * fails the start with one message that lists every bad key, not just the first.
@@ -96,6 +98,23 @@ export interface Config {
   readonly ledgerClient: LedgerClientConfig;
   readonly submissions: SubmissionsConfig;
   readonly gateway: GatewayConfig;
+  readonly network: NetworkConfig;
+}
+
+/** The admin API's view of the network (src/ledger/networkStatus.ts, lifecycle.ts). */
+export interface NetworkConfig {
+  /** How often every peer is asked for its height and every operations endpoint for its health. */
+  readonly monitorIntervalMs: number;
+  /** A peer lagging the highest one by more than `maxLagBlocks` for at least `graceMs` is flagged as diverged. */
+  readonly divergence: { readonly maxLagBlocks: number; readonly graceMs: number };
+  /** Deadline of one peer probe, one /healthz request and one _lifecycle query. */
+  readonly probeTimeoutMs: number;
+  /** Orderers' and CAs' operations endpoints (GET /healthz). */
+  readonly operationsEndpoints: readonly { readonly kind: 'orderer' | 'ca'; readonly name: string; readonly url: string }[];
+  /** PEM file of the CA behind HTTPS operations endpoints (undefined: the system's CAs). */
+  readonly operationsTlsCaPath: string | undefined;
+  /** How long committed chaincode definitions are reused before _lifecycle is asked again. */
+  readonly chaincodeCacheMs: number;
 }
 
 /** The HTTP server (src/http) and the GraphQL API it carries. */
@@ -218,6 +237,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, repoRoot: string): Config {
     ledgerClient: loadLedgerClientConfig(env, fabricState, problems, int),
     submissions: loadSubmissionsConfig(int),
     gateway: loadGatewayConfig(env, problems, int),
+    network: loadNetworkConfig(env, fabricState, problems, int),
   };
   if (problems.length > 0) throw new ConfigError(problems);
   return Object.freeze(config);
@@ -261,6 +281,48 @@ function loadGatewayConfig(env: NodeJS.ProcessEnv, problems: string[], int: IntR
     rateLimit: { max: int('GATEWAY_RATE_LIMIT_MAX', 600, 0, 10_000_000), windowMs: int('GATEWAY_RATE_LIMIT_WINDOW_MS', 60_000, 100, 86_400_000) },
     wsMaxBufferedBytes: int('GATEWAY_WS_MAX_BUFFERED_BYTES', 1_048_576, 1024, 1_073_741_824),
     shutdownGraceMs: int('GATEWAY_SHUTDOWN_GRACE_MS', 10_000, 0, 600_000),
+  };
+}
+
+const OPERATIONS_ENDPOINT = /^(orderer|ca):([A-Za-z0-9][A-Za-z0-9._-]{0,127})=(https?:\/\/\S+)$/;
+
+/**
+ * NETWORK_OPERATIONS_ENDPOINTS (`orderer:<name>=<url>,ca:<name>=<url>,...`); unset, the local
+ * network's orderers and CAs (FABRIC_PORT_BASE) when the connection profiles are the local
+ * network's too (LEDGER_CONNECTION_PROFILES unset), else none.
+ */
+function operationsEndpoints(env: NodeJS.ProcessEnv, fabricState: string, problems: string[], int: IntReader): NetworkConfig['operationsEndpoints'] {
+  const raw = env.NETWORK_OPERATIONS_ENDPOINTS;
+  if (raw === undefined) {
+    if (env.LEDGER_CONNECTION_PROFILES !== undefined && env.LEDGER_CONNECTION_PROFILES !== '') return [];
+    const topology = createTopology({ stateDir: fabricState, portBase: int('FABRIC_PORT_BASE', DEFAULT_PORT_BASE, 1024, 65_000) });
+    return [
+      ...topology.orderers.map((o) => ({ kind: 'orderer' as const, name: o.name, url: `http://127.0.0.1:${o.opsPort}` })),
+      ...topology.orgs.map((o) => ({ kind: 'ca' as const, name: o.ca.name, url: `http://127.0.0.1:${o.ca.opsPort}` })),
+    ];
+  }
+  const endpoints: { kind: 'orderer' | 'ca'; name: string; url: string }[] = [];
+  for (const item of raw.split(',').map((s) => s.trim()).filter(Boolean)) {
+    const match = OPERATIONS_ENDPOINT.exec(item);
+    const [, kind, name, url] = match ?? [];
+    if ((kind === 'orderer' || kind === 'ca') && name && url && URL.canParse(url)) endpoints.push({ kind, name, url });
+    else problems.push(`NETWORK_OPERATIONS_ENDPOINTS: expected orderer:<name>=<http(s) URL> or ca:<name>=<URL>, comma-separated; bad: "${item}"`);
+  }
+  return endpoints;
+}
+
+function loadNetworkConfig(env: NodeJS.ProcessEnv, fabricState: string, problems: string[], int: IntReader): NetworkConfig {
+  const caPath = env.NETWORK_OPERATIONS_TLS_CA;
+  return {
+    monitorIntervalMs: int('PEER_MONITOR_INTERVAL_MS', 5000, 100, 3_600_000),
+    divergence: {
+      maxLagBlocks: int('PEER_DIVERGENCE_BLOCKS', 5, 0, 1_000_000_000),
+      graceMs: int('PEER_DIVERGENCE_SECONDS', 30, 0, 86_400) * 1000,
+    },
+    probeTimeoutMs: int('NETWORK_PROBE_TIMEOUT_MS', 3000, 100, 120_000),
+    operationsEndpoints: operationsEndpoints(env, fabricState, problems, int),
+    operationsTlsCaPath: caPath === undefined || caPath === '' ? undefined : caPath,
+    chaincodeCacheMs: int('NETWORK_CHAINCODE_CACHE_MS', 10_000, 0, 3_600_000),
   };
 }
 
