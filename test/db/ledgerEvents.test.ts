@@ -50,12 +50,17 @@ async function listenerPid(): Promise<number | undefined> {
 
 async function take<T>(iterator: AsyncIterator<T>, n: number, timeoutMs = 10_000): Promise<T[]> {
   const out: T[] = [];
-  const deadline = sleep(timeoutMs).then(() => 'timeout' as const);
-  while (out.length < n) {
-    const next = await Promise.race([iterator.next(), deadline]);
-    if (next === 'timeout') throw new Error(`only ${out.length} of ${n} events within ${timeoutMs} ms`);
-    if (next.done === true) break;
-    out.push(next.value);
+  const stop = new AbortController();
+  const deadline = sleep(timeoutMs, 'timeout' as const, { signal: stop.signal }).catch(() => 'stopped' as const);
+  try {
+    while (out.length < n) {
+      const next = await Promise.race([iterator.next(), deadline]);
+      if (next === 'timeout' || next === 'stopped') throw new Error(`only ${out.length} of ${n} events within ${timeoutMs} ms`);
+      if (next.done === true) break;
+      out.push(next.value);
+    }
+  } finally {
+    stop.abort();
   }
   return out;
 }
