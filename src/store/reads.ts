@@ -117,7 +117,8 @@ export interface ReadQueries {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Keyset helpers. Column names are constants of this file, never input.
+// Keyset helpers. Column names are constants of this file, never input. The exported ones are
+// shared with ./adminReads.ts (not part of the store's public surface).
 
 const raw = Prisma.raw;
 
@@ -140,7 +141,7 @@ function tuple(values: readonly Prisma.Sql[]): Prisma.Sql {
  * The window's bounds as row comparisons on the key columns (all sorted in `direction`), which
  * PostgreSQL answers from a b-tree index on those columns.
  */
-function windowBounds(columns: readonly string[], types: readonly KeyType[], direction: SortDirection, window: Window): Prisma.Sql[] {
+export function windowBounds(columns: readonly string[], types: readonly KeyType[], direction: SortDirection, window: Window): Prisma.Sql[] {
   const cols = tuple(columns.map((c) => raw(c)));
   const bound = (key: Key): Prisma.Sql => tuple(types.map((t, i) => keyParam(key[i] ?? '', t)));
   const conditions: Prisma.Sql[] = [];
@@ -151,20 +152,20 @@ function windowBounds(columns: readonly string[], types: readonly KeyType[], dir
 }
 
 /** ORDER BY the key columns, reversed when the window is read from the end. */
-function windowOrder(columns: readonly string[], direction: SortDirection, window: Window): Prisma.Sql {
+export function windowOrder(columns: readonly string[], direction: SortDirection, window: Window): Prisma.Sql {
   const ascending = (direction === 'ASC') !== window.fromEnd;
   return raw(`ORDER BY ${columns.map((c) => `${c} ${ascending ? 'ASC' : 'DESC'}`).join(', ')}`);
 }
 
 /** Rows fetched as limit + 1, back in list order. */
-function slice<T>(rows: T[], window: Window): Slice<T> {
+export function slice<T>(rows: T[], window: Window): Slice<T> {
   const more = rows.length > window.limit;
   const kept = rows.slice(0, window.limit);
   if (window.fromEnd) kept.reverse();
   return { rows: kept, more };
 }
 
-function where(conditions: readonly Prisma.Sql[]): Prisma.Sql {
+export function where(conditions: readonly Prisma.Sql[]): Prisma.Sql {
   return conditions.length === 0 ? Prisma.empty : Prisma.sql`WHERE ${Prisma.join(conditions, ' AND ')}`;
 }
 
@@ -179,11 +180,13 @@ const ASSET_COLUMNS = raw(`a.channel, a.chaincode, a.id, a.kind, a.owner, a.attr
   a.updated_block AS "updatedBlock", a.updated_tx_id AS "updatedTxId", a.updated_at AS "updatedAt"`);
 const HISTORY_COLUMNS = raw(`h.channel, h.chaincode, h.asset_id AS "assetId", h.block_number AS "blockNumber",
   h.tx_index AS "txIndex", h.tx_id AS "txId", h.action, h.owner, h.kind, h.attributes, h.version, h.at`);
-const EVENT_COLUMNS = raw(`e.channel, e.block_number AS "blockNumber", e.tx_index AS "txIndex", e.chaincode,
+export const EVENT_COLUMNS = raw(`e.channel, e.block_number AS "blockNumber", e.tx_index AS "txIndex", e.chaincode,
   e.event_name AS "eventName", e.payload`);
 const TRANSFER_COLUMNS = raw(`t.channel, t.chaincode, t.block_number AS "blockNumber", t.tx_index AS "txIndex",
   t.tx_id AS "txId", t.kind, t.from_account AS "fromAccount", t.to_account AS "toAccount", t.amount, t.at`);
-const TX_COLUMNS = raw(`t.channel, t.block_number AS "blockNumber", t.tx_index AS "txIndex", t.tx_id AS "txId", t.type,
+export const BLOCK_COLUMNS = raw(`b.channel, b.number, b.hash, b.previous_hash AS "previousHash", b.data_hash AS "dataHash",
+  b.tx_count AS "txCount", b.is_config AS "isConfig", b.created_at AS "createdAt", b.indexed_at AS "indexedAt"`);
+export const TX_COLUMNS = raw(`t.channel, t.block_number AS "blockNumber", t.tx_index AS "txIndex", t.tx_id AS "txId", t.type,
   t.validation_code AS "validationCode", t.is_valid AS "isValid", t.creator_msp_id AS "creatorMspId",
   t.creator_id AS "creatorId", t.endorsers, t.chaincode, t.function, t.created_at AS "createdAt"`);
 const USER_COLUMNS = raw(`u.id::text AS id, u.username, u.role::text AS role, u.msp_id AS "mspId", u.disabled,
@@ -228,11 +231,11 @@ function perAssetWindow(domain: StoreDomain, window: Window): Prisma.Sql {
 }
 
 /** The rows (channel, block_number, tx_index) of a batch of transaction keys. */
-function txKeyRows(keys: readonly TxKey[]): Prisma.Sql {
+export function txKeyRows(keys: readonly TxKey[]): Prisma.Sql {
   return Prisma.sql`SELECT * FROM unnest(${textArray(keys.map((k) => k.channel))}, CAST(${keys.map((k) => String(k.blockNumber))} AS bigint[]), CAST(${keys.map((k) => k.txIndex)} AS integer[]))`;
 }
 
-function textArray(values: readonly KeyValue[]): Prisma.Sql {
+export function textArray(values: readonly KeyValue[]): Prisma.Sql {
   return Prisma.sql`CAST(${values.map(String)} AS text[])`;
 }
 
@@ -310,9 +313,7 @@ export function createReadQueries({ prisma }: { prisma: PrismaClient }): ReadQue
         ORDER BY t.tx_id, t.is_valid DESC, t.block_number, t.tx_index`),
 
     blocksByKeys: (keys) =>
-      query<Block>(Prisma.sql`SELECT b.channel, b.number, b.hash, b.previous_hash AS "previousHash", b.data_hash AS "dataHash",
-        b.tx_count AS "txCount", b.is_config AS "isConfig", b.created_at AS "createdAt", b.indexed_at AS "indexedAt"
-        FROM blocks b WHERE (b.channel, b.number) IN (
+      query<Block>(Prisma.sql`SELECT ${BLOCK_COLUMNS} FROM blocks b WHERE (b.channel, b.number) IN (
           SELECT * FROM unnest(${textArray(keys.map((k) => k.channel))}, CAST(${keys.map((k) => String(k.number))} AS bigint[])))`),
 
     writesByTransactions: async (keys) =>
