@@ -5,8 +5,8 @@ import { Client } from 'pg';
 
 import { createLogger } from '../common';
 import { ConfigError, loadConfig, type Config } from '../config';
-import type { BlockSource } from '../ledger';
-import { createSampleProjector, createSyncWorker, stateProjector, verifyChannel } from '../sync';
+import { verifyChannel } from '../sync';
+import { createBlockSource, runSyncWorkers } from './syncWorkers';
 
 /**
  * `npm run sync -- run|verify`: the block-event sync worker (one loop per channel, one active
@@ -14,19 +14,8 @@ import { createSampleProjector, createSyncWorker, stateProjector, verifyChannel 
  */
 const repoRoot = path.resolve(__dirname, '..', '..');
 
-/**
- * Loaded on use: fabric-common parses the process arguments when it is first imported and would
- * answer `--help` itself, before commander can.
- */
-async function blockSource(config: Config): Promise<BlockSource> {
-  const { createFabricBlockSource, createFabricConnection } = await import('../ledger/index.js');
-  return createFabricBlockSource({ connection: createFabricConnection(config.ledger) });
-}
-
 async function runWorkers(config: Config, channels: readonly string[]): Promise<void> {
   const log = createLogger({ level: config.logLevel, name: 'sync' });
-  const source = await blockSource(config);
-  const projectors = [stateProjector, createSampleProjector(config.sync.sampleChaincodes)];
   const controller = new AbortController();
   for (const signal of ['SIGINT', 'SIGTERM'] as const) {
     process.once(signal, () => {
@@ -34,31 +23,11 @@ async function runWorkers(config: Config, channels: readonly string[]): Promise<
       controller.abort();
     });
   }
-  const workers = channels.map((channel) =>
-    createSyncWorker({
-      channel,
-      connect: async () => {
-        const client = new Client({ connectionString: config.databaseUrl, application_name: `ledger-sync:${channel}` });
-        await client.connect();
-        return client;
-      },
-      source,
-      projectors,
-      log,
-      maxBatchBlocks: config.sync.maxBatchBlocks,
-      lockPollMs: config.sync.lockPollMs,
-    }),
-  );
-  try {
-    await Promise.all(workers.map((w) => w.run(controller.signal)));
-  } finally {
-    controller.abort();
-    source.close();
-  }
+  await runSyncWorkers({ config, channels, log, signal: controller.signal });
 }
 
 async function verify(config: Config, channels: readonly string[]): Promise<boolean> {
-  const source = await blockSource(config);
+  const source = await createBlockSource(config);
   const db = new Client({ connectionString: config.databaseUrl });
   await db.connect();
   let ok = true;
