@@ -6,9 +6,10 @@ import { Command } from 'commander';
 import { DefaultEventHandlerStrategies, Gateway, type Contract, type X509Identity } from 'fabric-network';
 
 import { createFabricLedgerClient, type LedgerIdentity } from '../src/ledger';
-import { createChaincodeDeployer, createLocalNetwork, createTopology, type LocalNetwork } from '../src/localnet';
+import type { LocalNetwork } from '../src/localnet';
 import { dappConnectionProfiles, dappIdentity } from '../test/fabric/dappIdentities';
 import { log, percentile, positiveInt } from './common';
+import { BENCH_CHAINCODE as CHAINCODE, BENCH_CHANNEL as CHANNEL, startBenchNetwork } from './network';
 
 /**
  * `node --import tsx bench/dapp.ts`: submit throughput and latency through the DApp layer's ledger
@@ -17,8 +18,6 @@ import { log, percentile, positiveInt } from './common';
  * Runs its own network (.fabric-test-dapp-bench/, ports 33000+) and keeps it between runs.
  */
 const repoRoot = path.resolve(__dirname, '..');
-const CHANNEL = 'mychannel';
-const CHAINCODE = 'sample';
 
 
 
@@ -74,10 +73,8 @@ async function main(): Promise<void> {
     .option('--port-base <n>', 'port base of the benchmark network', positiveInt, 33000)
     .parse()
     .opts<{ count: number; concurrency: number; rounds: number; portBase: number }>();
-  const network = createLocalNetwork({ topology: createTopology({ stateDir: path.join(repoRoot, '.fabric-test-dapp-bench'), portBase: options.portBase, channels: [CHANNEL] }) });
   log('starting the benchmark network (reused when up)');
-  await network.up();
-  await createChaincodeDeployer({ network }).deploy({ channel: CHANNEL, name: CHAINCODE });
+  const { network } = await startBenchNetwork({ stateDir: path.join(repoRoot, '.fabric-test-dapp-bench'), portBase: options.portBase });
   const identity = await dappIdentity(network, 'org1', 'user1');
   const direct = await directContract(network, identity);
   const client = createFabricLedgerClient({ connectionProfiles: dappConnectionProfiles(network), asLocalhost: true, eventStrategy: 'PREFER_MSPID_SCOPE_ANYFORTX' });

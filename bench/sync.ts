@@ -9,11 +9,12 @@ import { Client } from 'pg';
 
 import { silentLogger } from '../src/common';
 import { createFabricBlockSource, createFabricConnection, type BlockSource } from '../src/ledger';
-import { createChaincodeDeployer, createLocalNetwork, createTopology, type LocalNetwork } from '../src/localnet';
+import type { LocalNetwork } from '../src/localnet';
 import { createSampleProjector, createSyncWorker, INDEXED_NOTIFY_CHANNEL, stateProjector, type IndexedNotice } from '../src/sync';
 import { createIsolatedDatabase } from '../test/db/isolatedDatabase';
 import { connectClient } from '../test/fabric/ledgerClient';
 import { log, percentile, positiveInt } from './common';
+import { BENCH_CHAINCODE as CHAINCODE, BENCH_CHANNEL as CHANNEL, startBenchNetwork, waitUntilEndorsable } from './network';
 
 /**
  * `npm run bench:sync`: how fast the cache catches up from block 0, against the ceiling of merely
@@ -24,8 +25,6 @@ import { log, percentile, positiveInt } from './common';
  */
 const repoRoot = path.resolve(__dirname, '..');
 const stateDir = path.join(repoRoot, '.fabric-bench');
-const CHANNEL = 'mychannel';
-const CHAINCODE = 'sample';
 
 
 
@@ -71,21 +70,7 @@ async function buildLedger(network: LocalNetwork, source: BlockSource, wanted: n
   const missing = wanted - have.transactions;
   log(`submitting ${missing} transactions (once; the ledger is kept in ${stateDir})`);
   const run = Date.now().toString(36);
-  // Right after the network starts, gossip has not yet told the peers about the other
-  // organisation, and discovery finds no peers that satisfy the endorsement policy: wait for it,
-  // with a new client each time (a client keeps what discovery first told it).
-  for (let attempt = 1; ; attempt++) {
-    const probe = await connectClient(network, 'org1', { channel: CHANNEL });
-    try {
-      await probe.contract(CHAINCODE, 'assets').submitTransaction('CreateAsset', `bench-${run}-probe`, 'crate', '{}');
-      break;
-    } catch (error) {
-      if (attempt >= 40) throw error;
-      await sleep(3000);
-    } finally {
-      probe.close();
-    }
-  }
+  await waitUntilEndorsable(network, `bench-${run}-probe`);
   const client = await connectClient(network, 'org1', { channel: CHANNEL });
   const assets = client.contract(CHAINCODE, 'assets');
   let issued = 0;
@@ -225,12 +210,9 @@ async function main(): Promise<void> {
     .option('--rate <n>', 'transactions per second during the lag measurement', positiveInt, 20)
     .parse()
     .opts<{ transactions: number; lagSeconds: number; rate: number }>();
-  const network = createLocalNetwork({ topology: createTopology({ stateDir, portBase: 30000, channels: [CHANNEL] }) });
   log('starting the benchmark network');
-  await network.up();
-  const deployer = createChaincodeDeployer({ network });
-  await deployer.ensureServers();
-  await deployer.deploy({ channel: CHANNEL, name: CHAINCODE });
+  const bench = await startBenchNetwork({ stateDir, portBase: 30000 });
+  const { network } = bench;
   const source = sourceFor(network);
   try {
     await buildLedger(network, source, options.transactions);
@@ -244,8 +226,7 @@ async function main(): Promise<void> {
     await catchUpAsProcess(height, options.lagSeconds, options.rate, network, source);
   } finally {
     source.close();
-    await deployer.stopServers();
-    await network.down();
+    await bench.stop();
   }
 }
 

@@ -1,0 +1,55 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+
+import { createChaincodeDeployer, createLocalNetwork, createTopology, type ChaincodeDeployer, type LocalNetwork } from '../src/localnet';
+import { connectClient } from '../test/fabric/ledgerClient';
+
+/**
+ * A benchmark's own Fabric network (its own state folder and ports, so that it runs beside the
+ * test networks): started, or reused when it is already up, with the sample chaincode deployed on
+ * one channel and its chaincode servers running. It keeps its ledger between runs; `stop()` stops
+ * its processes (as `npm run network -- down` does) and keeps the state.
+ */
+export const BENCH_CHANNEL = 'mychannel';
+export const BENCH_CHAINCODE = 'sample';
+
+export interface BenchNetwork {
+  readonly network: LocalNetwork;
+  readonly deployer: ChaincodeDeployer;
+  stop(): Promise<void>;
+}
+
+export async function startBenchNetwork({ stateDir, portBase }: { stateDir: string; portBase: number }): Promise<BenchNetwork> {
+  const network = createLocalNetwork({ topology: createTopology({ stateDir, portBase, channels: [BENCH_CHANNEL] }) });
+  await network.up();
+  const deployer = createChaincodeDeployer({ network });
+  await deployer.ensureServers();
+  await deployer.deploy({ channel: BENCH_CHANNEL, name: BENCH_CHAINCODE });
+  return {
+    network,
+    deployer,
+    async stop() {
+      await deployer.stopServers();
+      await network.down();
+    },
+  };
+}
+
+/**
+ * Right after the network starts, gossip has not yet told the peers about the other organisation,
+ * and discovery finds no peers that satisfy the endorsement policy: submits `CreateAsset <probeId>`
+ * until it commits, with a new client each time (a client keeps what discovery first told it).
+ */
+export async function waitUntilEndorsable(network: LocalNetwork, probeId: string, attempts = 40): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    const probe = await connectClient(network, 'org1', { channel: BENCH_CHANNEL });
+    try {
+      await probe.contract(BENCH_CHAINCODE, 'assets').submitTransaction('CreateAsset', probeId, 'probe', '{}');
+      return;
+    } catch (error) {
+      if (attempt >= attempts) throw error;
+      await sleep(3000);
+    } finally {
+      probe.close();
+    }
+  }
+}
