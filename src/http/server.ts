@@ -14,6 +14,7 @@ import type { GatewayConfig } from '../config';
 import type { GatewayServices, GraphqlContext } from '../graphql';
 import type { Loaders } from '../store';
 import { formatGraphqlError, httpFailure, logIfUnexpected } from './errors';
+import { EXPLORER_PATH, registerExplorer } from './explorer';
 import { GRAPHIQL_PATH, registerGraphiql } from './graphiql';
 import { registerHealth, type ReadinessCheck } from './health';
 import { createDocumentLimits } from './limits';
@@ -23,7 +24,7 @@ import { attachSubscriptions, type Subscriptions } from './websocket';
 /**
  * One HTTP server per process, on one port: `/healthz` and `/readyz` always; with a GraphQL
  * endpoint (the gateway role) also `/graphql` (Apollo Server over Fastify, subscriptions over
- * WebSocket with graphql-ws on the same path) and, when enabled, `/graphiql`.
+ * WebSocket with graphql-ws on the same path), the explorer web UI at `/explorer` and, when enabled, `/graphiql`.
  */
 export const GRAPHQL_PATH = '/graphql';
 
@@ -78,7 +79,7 @@ export async function createHttpServer(deps: HttpServerDeps): Promise<HttpServer
     void reply.header(REQUEST_ID_HEADER, request.id);
   });
   app.addHook('onResponse', async (request, reply) => {
-    if (request.url.startsWith('/healthz') || request.url.startsWith('/readyz') || request.url.startsWith(`${GRAPHIQL_PATH}/`)) return;
+    if (request.url.startsWith('/healthz') || request.url.startsWith('/readyz') || request.url.startsWith(`${GRAPHIQL_PATH}/`) || request.url.startsWith(`${EXPLORER_PATH}/assets/`)) return;
     log.info({ requestId: request.id, method: request.method, url: request.url.split('?')[0], status: reply.statusCode, ms: Math.round(reply.elapsedTime) }, 'request');
   });
   app.setErrorHandler((error, request, reply) => {
@@ -195,6 +196,7 @@ async function mountGraphql(app: FastifyInstance, deps: HttpServerDeps, endpoint
     }),
   });
   if (config.graphiql) registerGraphiql(app);
+  registerExplorer(app);
   const subscriptions = attachSubscriptions({ server: app.server, path: GRAPHQL_PATH, endpoint, limits, config, log });
   return { apollo, subscriptions };
 }
