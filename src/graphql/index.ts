@@ -10,7 +10,7 @@ import type { GraphQLSchema } from 'graphql';
 
 import { resolvers } from './resolvers';
 
-export type { Domain, GatewayServices, GraphqlContext } from './context';
+export type { AdminServices, Domain, GatewayServices, GraphqlContext } from './context';
 
 const SCHEMA_DIR = path.join(__dirname, 'schema');
 

@@ -78,3 +78,7 @@ export { createLoaders } from './loaders';
 export type { ListKey, Loaders, LoadersDeps } from './loaders';
 export { createLedgerEvents, LEDGER_INDEXED_CHANNEL, SUBMISSION_UPDATED_CHANNEL } from './ledgerEvents';
 export type { BlockIndexedEvent, ChaincodeScope, FeedOptions, IndexedBlock, LedgerEvents, LedgerEventsDeps, SubmissionNotice } from './ledgerEvents';
+export { ADMIN_ORDER_KEYS, createAdminReads } from './adminReads';
+export type { AdminReads, BlockFilter, ChaincodeActivity, Stats, StatsBucket, StatsCount, StatsPoint, SyncState, TransactionFilter } from './adminReads';
+export { createAdminLoaders } from './adminLoaders';
+export type { AdminLoaders } from './adminLoaders';
