@@ -2,8 +2,8 @@ import type { ClientBase } from 'pg';
 
 import type { LedgerBlock } from '../ledger';
 import type { Projector } from './projector';
-import { blockChanges } from './indexRows';
-import { applyChanges } from './sqlWriter';
+import { batchRows, type BatchRows } from './indexRows';
+import { applyBatch, forgetStages } from './sqlWriter';
 import { SyncErrorCode, SyncIntegrityError } from './errors';
 
 export interface Checkpoint {
@@ -56,32 +56,47 @@ export function checkChain(channel: string, from: Checkpoint, blocks: readonly L
 }
 
 /**
- * Writes a batch of blocks and the new checkpoint in ONE transaction, then notifies listeners
- * (NOTIFY is delivered only if the transaction commits). The checkpoint row is locked and
- * re-checked inside the transaction, so a second writer can never apply a block twice.
+ * A batch ready to be written: checked against the checkpoint it must follow and turned into rows.
+ * Preparing is CPU work only, so the worker prepares batch N+1 while PostgreSQL writes batch N.
  */
-export async function commitBatch(
-  client: ClientBase,
-  channel: string,
-  from: Checkpoint,
-  blocks: readonly LedgerBlock[],
-  projectors: readonly Projector[],
-): Promise<Checkpoint> {
-  const last = blocks[blocks.length - 1];
-  if (!last) return from;
+export interface PreparedBatch {
+  readonly from: Checkpoint;
+  readonly next: Checkpoint;
+  readonly blocks: number;
+  readonly rows: BatchRows;
+}
+
+export function prepareBatch(channel: string, from: Checkpoint, blocks: readonly LedgerBlock[], projectors: readonly Projector[]): PreparedBatch {
   checkChain(channel, from, blocks);
+  const last = blocks[blocks.length - 1];
+  return {
+    from,
+    next: last ? { nextBlock: last.number + 1n, lastBlockHash: last.hash } : from,
+    blocks: blocks.length,
+    rows: batchRows(blocks, projectors),
+  };
+}
+
+/**
+ * Writes a prepared batch and the new checkpoint in ONE transaction, then notifies listeners
+ * (NOTIFY is delivered only if the transaction commits). The checkpoint row is locked and
+ * re-checked inside the transaction, so a second writer can never apply a block twice, and a
+ * batch prepared ahead is written only onto the checkpoint it was prepared for.
+ */
+export async function writeBatch(client: ClientBase, channel: string, batch: PreparedBatch): Promise<Checkpoint> {
+  if (batch.blocks === 0) return batch.from;
   await client.query('BEGIN');
   try {
     const current = await readCheckpoint(client, channel, true);
-    if (current.nextBlock !== from.nextBlock) {
+    if (current.nextBlock !== batch.from.nextBlock || current.lastBlockHash !== batch.from.lastBlockHash) {
       throw new SyncIntegrityError(
         SyncErrorCode.CHECKPOINT_MOVED,
         channel,
-        `checkpoint is at ${current.nextBlock}, this writer expected ${from.nextBlock}: another writer is active`,
+        `checkpoint is at ${current.nextBlock}, this writer expected ${batch.from.nextBlock}: another writer is active`,
       );
     }
-    await applyChanges(client, blocks.flatMap((b) => blockChanges(b, projectors)));
-    const next: Checkpoint = { nextBlock: last.number + 1n, lastBlockHash: last.hash };
+    await applyBatch(client, batch.rows);
+    const { next } = batch;
     await client.query(
       'UPDATE sync_checkpoints SET next_block = $2, last_block_hash = $3, updated_at = now(), last_error = NULL WHERE channel = $1',
       [channel, next.nextBlock.toString(), next.lastBlockHash],
@@ -91,9 +106,22 @@ export async function commitBatch(
     await client.query('COMMIT');
     return next;
   } catch (error) {
+    // A staging table created in this transaction is gone with it.
+    forgetStages(client);
     await client.query('ROLLBACK').catch(() => undefined);
     throw error;
   }
+}
+
+/** Prepares and writes one batch (see prepareBatch and writeBatch). */
+export async function commitBatch(
+  client: ClientBase,
+  channel: string,
+  from: Checkpoint,
+  blocks: readonly LedgerBlock[],
+  projectors: readonly Projector[],
+): Promise<Checkpoint> {
+  return writeBatch(client, channel, prepareBatch(channel, from, blocks, projectors));
 }
 
 export async function recordError(client: ClientBase, channel: string, message: string): Promise<void> {

@@ -1,5 +1,7 @@
 import type { ClientBase } from 'pg';
 
+import { copyIn, copyValue } from './copyIn';
+import type { BatchRows } from './indexRows';
 import { foldChanges, type Insert, type RowChange, type SqlValue, type Update, type Upsert } from './rowChange';
 
 /**
@@ -35,18 +37,22 @@ function groupBy<T>(items: readonly T[], keyOf: (item: T) => string): Map<string
   return groups;
 }
 
-async function writeInserts(client: ClientBase, changes: readonly (Insert | Upsert)[]): Promise<number> {
+function conflictClause(first: Insert | Upsert): string {
+  if (first.kind === 'upsert' && first.update.length > 0) {
+    const set = first.update.map((c) => `${ident(c)} = EXCLUDED.${ident(c)}`).join(', ');
+    const older = `(${first.guard.map((g) => `${ident(first.table)}.${ident(g)}`).join(', ')}) < (${first.guard.map((g) => `EXCLUDED.${ident(g)}`).join(', ')})`;
+    return `ON CONFLICT (${first.key.map(ident).join(', ')}) DO UPDATE SET ${set} WHERE ${older}`;
+  }
+  return `ON CONFLICT (${first.key.map(ident).join(', ')}) DO NOTHING`;
+}
+
+async function writeValues(client: ClientBase, changes: readonly (Insert | Upsert)[]): Promise<number> {
   const first = changes[0];
   if (!first) return 0;
   const columns = Object.keys(first.row);
   const rowsPerStatement = Math.max(1, Math.floor(MAX_PARAMS / columns.length));
   let statements = 0;
-  let conflict = `ON CONFLICT (${first.key.map(ident).join(', ')}) DO NOTHING`;
-  if (first.kind === 'upsert' && first.update.length > 0) {
-    const set = first.update.map((c) => `${ident(c)} = EXCLUDED.${ident(c)}`).join(', ');
-    const older = `(${first.guard.map((g) => `${ident(first.table)}.${ident(g)}`).join(', ')}) < (${first.guard.map((g) => `EXCLUDED.${ident(g)}`).join(', ')})`;
-    conflict = `ON CONFLICT (${first.key.map(ident).join(', ')}) DO UPDATE SET ${set} WHERE ${older}`;
-  }
+  const conflict = conflictClause(first);
   for (let start = 0; start < changes.length; start += rowsPerStatement) {
     const chunk = changes.slice(start, start + rowsPerStatement);
     const values: unknown[] = [];
@@ -61,6 +67,60 @@ async function writeInserts(client: ClientBase, changes: readonly (Insert | Upse
     statements++;
   }
   return statements;
+}
+
+/** Rows from which on a group is COPYed into a staging table rather than sent as a VALUES list. */
+const COPY_FROM_ROWS = 64;
+
+/** Staging tables this session has, by client; forgotten when a transaction that may have created one rolls back. */
+const stagesOf = new WeakMap<ClientBase, Set<string>>();
+
+export function forgetStages(client: ClientBase): void {
+  stagesOf.delete(client);
+}
+
+/**
+ * COPY rows into a temporary staging table of the same columns (one per session and shape,
+ * emptied at every commit), then one INSERT … SELECT with the given ON CONFLICT clause, so the
+ * statement is as idempotent as the VALUES form. Building one COPY text per table costs the
+ * worker far less than binding tens of thousands of parameters, and PostgreSQL less than parsing
+ * them. Each shape is written at most once per transaction (the caller groups by shape).
+ */
+async function copyThroughStage(client: ClientBase, table: string, columns: readonly string[], lines: readonly string[], conflict: string, shape: string): Promise<number> {
+  const list = columns.map(ident).join(', ');
+  const stageName = `sync_stage_${table}_${shapeId(shape)}`;
+  const stage = ident(stageName);
+  let stages = stagesOf.get(client);
+  if (!stages) stagesOf.set(client, (stages = new Set()));
+  let statements = 2;
+  if (!stages.has(stageName)) {
+    await client.query(`CREATE TEMPORARY TABLE IF NOT EXISTS ${stage} ON COMMIT DELETE ROWS AS SELECT ${list} FROM ${ident(table)} WITH NO DATA`);
+    stages.add(stageName);
+    statements++;
+  }
+  await copyIn(client, `COPY ${stage} (${list}) FROM STDIN`, `${lines.join('\n')}\n`);
+  await client.query(`INSERT INTO ${ident(table)} (${list}) SELECT ${list} FROM ${stage} ${conflict}`);
+  return statements;
+}
+
+async function writeCopy(client: ClientBase, changes: readonly (Insert | Upsert)[]): Promise<number> {
+  const first = changes[0];
+  if (!first) return 0;
+  const columns = Object.keys(first.row);
+  const lines = changes.map((change) => columns.map((c) => copyValue(change.row[c])).join('\t'));
+  const conflict = conflictClause(first);
+  return copyThroughStage(client, first.table, columns, lines, conflict, `${first.kind}|${columns.join(',')}|${conflict}`);
+}
+
+/** A short, stable name for a shape of rows (the same table may be written with several). */
+function shapeId(shape: string): string {
+  let h = 0;
+  for (let i = 0; i < shape.length; i++) h = (Math.imul(h, 31) + shape.charCodeAt(i)) >>> 0;
+  return h.toString(36);
+}
+
+function writeInserts(client: ClientBase, changes: readonly (Insert | Upsert)[]): Promise<number> {
+  return changes.length >= COPY_FROM_ROWS ? writeCopy(client, changes) : writeValues(client, changes);
 }
 
 async function writeUpdate(client: ClientBase, change: Update): Promise<void> {
@@ -83,6 +143,17 @@ const TABLE_ORDER = ['channels', 'blocks', 'transactions', 'tx_reads', 'tx_write
 function tableRank(table: string): number {
   const i = TABLE_ORDER.indexOf(table);
   return i < 0 ? TABLE_ORDER.length : i;
+}
+
+/** Writes a batch: the generic index (COPY, insert-only, idempotent by key), then the projected changes. */
+export async function applyBatch(client: ClientBase, rows: BatchRows): Promise<number> {
+  let statements = 0;
+  for (const t of rows.index) {
+    if (t.lines.length === 0) continue;
+    const conflict = `ON CONFLICT (${t.key.map(ident).join(', ')}) DO NOTHING`;
+    statements += await copyThroughStage(client, t.table, t.columns, t.lines, conflict, `index|${t.columns.join(',')}`);
+  }
+  return statements + (await applyChanges(client, rows.projected));
 }
 
 export async function applyChanges(client: ClientBase, changes: readonly RowChange[]): Promise<number> {

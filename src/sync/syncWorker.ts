@@ -4,7 +4,7 @@ import type { Client } from 'pg';
 
 import type { Logger } from '../common/logger';
 import type { BlockSource, BlockSubscription, LedgerBlock } from '../ledger';
-import { commitBatch, ensureCheckpoint, recordError, type Checkpoint } from './checkpoint';
+import { ensureCheckpoint, prepareBatch, recordError, writeBatch, type Checkpoint, type PreparedBatch } from './checkpoint';
 import { SyncIntegrityError } from './errors';
 import type { Projector } from './projector';
 
@@ -82,29 +82,64 @@ export function createSyncWorker(deps: SyncWorkerDeps): SyncWorker {
       signal.addEventListener('abort', () => { resolve([]); }, { once: true });
     });
     try {
-      // Foreign-key checks run through cached plans; planned while the tables were small they
-      // scan sequentially, and a long catch-up then slows down quadratically. Re-plan each time.
+      // Plans cached while the tables were small (foreign-key checks did, when the bulk tables had
+      // them) scan sequentially, and a long catch-up then slows down quadratically: re-plan each
+      // time. INSERT … SELECT from a large staging table must not pay for JIT compilation.
       await client.query('SET plan_cache_mode = force_custom_plan');
+      await client.query('SET jit = off');
       if (!(await acquireLock(client, signal))) return;
       checkpoint = await ensureCheckpoint(client, channel);
       phase = 'syncing';
       log.info({ channel, nextBlock: checkpoint.nextBlock.toString() }, 'holding the sync lock; resuming from the checkpoint');
       subscription = await deps.source.subscribe(channel, checkpoint.nextBlock);
-      while (!signal.aborted) {
-        const blocks = await Promise.race([subscription.next(maxBatch), aborted]);
-        if (blocks.length === 0) {
-          if (isAborted(signal)) break;
-          throw new Error('the block stream ended');
-        }
+      // Two stages: while PostgreSQL writes batch N (one transaction), this thread takes and
+      // prepares batch N+1 (decoding, rows, COPY text), which is CPU work that would otherwise
+      // wait. Batches are still written one at a time, in order, each onto the checkpoint the
+      // previous one left (writeBatch re-checks it inside its transaction).
+      let prepared = checkpoint;
+      let writing: Promise<void> | undefined;
+      let failure: Error | undefined;
+      let failWait: (error: unknown) => void = () => undefined;
+      const writeFailed = new Promise<never>((_, reject) => {
+        failWait = reject;
+      });
+      writeFailed.catch(() => undefined);
+      const write = (batch: PreparedBatch): Promise<void> => {
         const started = Date.now();
-        checkpoint = await commitBatch(client, channel, checkpoint, blocks, deps.projectors);
-        batches++;
-        lastError = undefined;
-        log.debug(
-          { channel, blocks: blocks.length, height: checkpoint.nextBlock.toString(), ms: Date.now() - started },
-          'indexed a batch of blocks',
+        return writeBatch(client, channel, batch).then(
+          (next) => {
+            checkpoint = next;
+            batches++;
+            lastError = undefined;
+            log.debug({ channel, blocks: batch.blocks, height: next.nextBlock.toString(), ms: Date.now() - started }, 'indexed a batch of blocks');
+          },
+          (error: unknown) => {
+            failure = error instanceof Error ? error : new Error(String(error));
+            failWait(error);
+            throw error;
+          },
         );
+      };
+      try {
+        while (!signal.aborted) {
+          // A write that fails while this waits for blocks ends the wait at once.
+          const blocks = await Promise.race([subscription.next(maxBatch), aborted, writeFailed]);
+          if (blocks.length === 0) {
+            if (isAborted(signal)) break;
+            throw new Error('the block stream ended');
+          }
+          const batch = prepareBatch(channel, prepared, blocks, deps.projectors);
+          prepared = batch.next;
+          await writing;
+          writing = write(batch);
+          writing.catch(() => undefined);
+        }
+      } finally {
+        // Finish (or roll back) the batch in flight before the session ends; its error, if any,
+        // is the one to report.
+        await writing?.catch(() => undefined);
       }
+      if (failure !== undefined) throw failure;
     } catch (error) {
       if (error instanceof SyncIntegrityError) {
         await recordError(client, channel, error.message).catch(() => undefined);

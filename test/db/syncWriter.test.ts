@@ -1,0 +1,197 @@
+/**
+ * The sync worker's batch writer on a migrated database, without Fabric: COPY through staging
+ * tables round-trips awkward values exactly, replays insert nothing, invalid transactions are
+ * stored but not projected, a batch prepared for another checkpoint is refused, and the worker's
+ * two stages (prepare N+1 while N is written) commit every block once, in order.
+ */
+import { createHash } from 'node:crypto';
+
+import { Client } from 'pg';
+
+import { silentLogger } from '../../src/common';
+import type { BlockSource, LedgerBlock, LedgerTransaction } from '../../src/ledger';
+import {
+  createSampleProjector,
+  createSyncWorker,
+  ensureCheckpoint,
+  prepareBatch,
+  stateProjector,
+  SyncErrorCode,
+  writeBatch,
+  type Checkpoint,
+} from '../../src/sync';
+import { createIsolatedDatabase, type IsolatedDatabase } from './isolatedDatabase';
+
+jest.setTimeout(120_000);
+
+const CHANNEL = 'writer';
+const projectors = [stateProjector, createSampleProjector(['sample'])];
+const AWKWARD = 'tab\there, newline\nthere, cr\r, backslash \\ and \\N, quote \' " ünïcödé';
+
+function asset(id: string, n: number): Buffer {
+  return Buffer.from(JSON.stringify({ id, kind: 'crate', owner: 'Org1MSP/user1', attributes: { n, note: AWKWARD }, version: 1 }));
+}
+
+function tx(index: number, id: string, valid = true): LedgerTransaction {
+  return {
+    index,
+    txId: createHash('sha256').update(`${id}/${index}`).digest('hex'),
+    type: 'ENDORSER_TRANSACTION',
+    validationCode: valid ? 'VALID' : 'MVCC_READ_CONFLICT',
+    isValid: valid,
+    creator: { mspId: 'Org1MSP', id: 'user\t1' },
+    endorsers: [{ mspId: 'Org1MSP', id: 'peer0' }],
+    chaincode: 'sample',
+    fn: 'assets:CreateAsset',
+    createdAt: new Date('2026-11-23T10:00:00.123Z'),
+    reads: [{ namespace: 'sample', key: `asset:${id}`, version: undefined }, { namespace: '_lifecycle', key: 'namespaces/fields/sample/Sequence', version: { block: 3n, tx: 0 } }],
+    writes: [
+      { namespace: 'sample', key: `asset:${id}`, isDelete: false, value: asset(id, index) },
+      { namespace: 'other', key: `\u0000composite\u0000${id}\\x\u0000`, isDelete: false, value: Buffer.from([0, 9, 10, 13, 92, 255]) },
+    ],
+    event: { chaincode: 'sample', name: 'AssetCreated', payload: asset(id, index) },
+  };
+}
+
+function chain(count: number, txPerBlock: number, prefix: string): LedgerBlock[] {
+  const blocks: LedgerBlock[] = [];
+  let previousHash = '';
+  for (let n = 0; n < count; n++) {
+    const hash = createHash('sha256').update(`${prefix}${n}`).digest('hex');
+    const transactions = Array.from({ length: txPerBlock }, (_, i) => tx(i, `${prefix}-${n}-${i}`, i !== 1));
+    blocks.push({ channel: CHANNEL, number: BigInt(n), hash, previousHash, dataHash: hash, isConfig: n === 0, createdAt: new Date('2026-11-23T10:00:00Z'), transactions });
+    previousHash = hash;
+  }
+  return blocks;
+}
+
+async function counts(client: Client): Promise<Record<string, number>> {
+  const tables = ['blocks', 'transactions', 'tx_reads', 'tx_writes', 'chaincode_events', 'state', 'assets', 'asset_history'];
+  const out: Record<string, number> = {};
+  for (const t of tables) {
+    const r = await client.query<{ n: string }>(`SELECT count(*)::text AS n FROM ${t}`);
+    out[t] = Number(r.rows[0]?.n);
+  }
+  return out;
+}
+
+describe('sync writer (COPY through staging tables)', () => {
+  let db: IsolatedDatabase;
+  let client: Client;
+
+  beforeAll(async () => {
+    db = await createIsolatedDatabase('sync_writer');
+    client = new Client({ connectionString: db.url });
+    await client.connect();
+  });
+  afterAll(async () => {
+    await client.end();
+    await db.drop();
+  });
+
+  test('a batch round-trips exactly; invalid transactions are stored, not projected; a replay inserts nothing', async () => {
+    const start = await ensureCheckpoint(client, CHANNEL);
+    // 2 blocks x 40 transactions: some groups go through COPY (>= 64 rows), some through VALUES.
+    const blocks = chain(2, 40, 'a');
+    const batch = prepareBatch(CHANNEL, start, blocks, projectors);
+    const next = await writeBatch(client, CHANNEL, batch);
+    expect(next).toEqual({ nextBlock: 2n, lastBlockHash: blocks[1]?.hash });
+
+    const before = await counts(client);
+    expect(before).toEqual({ blocks: 2, transactions: 80, tx_reads: 160, tx_writes: 160, chaincode_events: 80, state: 156, assets: 78, asset_history: 78 });
+
+    const w = await client.query<{ key: string; value: Buffer }>("SELECT key, value FROM tx_writes WHERE namespace = 'other' AND block_number = 1 AND tx_index = 3");
+    expect(w.rows[0]?.key).toBe('\\0composite\\0a-1-3\\\\x\\0');
+    expect([...(w.rows[0]?.value ?? [])]).toEqual([0, 9, 10, 13, 92, 255]);
+    const a = await client.query<{ attributes: { note: string } }>("SELECT attributes FROM assets WHERE id = 'a-1-3'");
+    expect(a.rows[0]?.attributes.note).toBe(AWKWARD);
+    const t = await client.query<{ creator_id: string; created_at: Date; validation_code: string; endorsers: unknown }>(
+      'SELECT creator_id, created_at, validation_code, endorsers FROM transactions WHERE block_number = 0 AND tx_index = 1',
+    );
+    expect(t.rows[0]).toEqual({ creator_id: 'user\t1', created_at: new Date('2026-11-23T10:00:00.123Z'), validation_code: 'MVCC_READ_CONFLICT', endorsers: [{ mspId: 'Org1MSP', id: 'peer0' }] });
+    const r = await client.query<{ version_block: string | null; version_tx: number | null }>(
+      "SELECT version_block::text, version_tx FROM tx_reads WHERE block_number = 0 AND tx_index = 0 ORDER BY namespace",
+    );
+    expect(r.rows).toEqual([{ version_block: '3', version_tx: 0 }, { version_block: null, version_tx: null }]);
+    // The invalid transaction (index 1 of each block) reached no projector.
+    const invalid = await client.query("SELECT 1 FROM assets WHERE id IN ('a-0-1', 'a-1-1') UNION ALL SELECT 1 FROM state WHERE key LIKE '%a-0-1'");
+    expect(invalid.rowCount).toBe(0);
+
+    // The same rows again, as if a checkpoint had been lost: nothing new, nothing changed.
+    const replay = prepareBatch(CHANNEL, start, blocks, projectors);
+    await client.query('BEGIN');
+    await client.query("UPDATE sync_checkpoints SET next_block = 0, last_block_hash = NULL WHERE channel = $1", [CHANNEL]);
+    await client.query('COMMIT');
+    await writeBatch(client, CHANNEL, replay);
+    expect(await counts(client)).toEqual(before);
+  });
+
+  test('a batch prepared for another checkpoint is refused and writes nothing', async () => {
+    const before = await counts(client);
+    const stale: Checkpoint = { nextBlock: 1n, lastBlockHash: 'f'.repeat(64) };
+    const blocks = chain(3, 2, 'b').slice(1);
+    const batch = prepareBatch(CHANNEL, { nextBlock: 1n, lastBlockHash: blocks[0]?.previousHash }, blocks, projectors);
+    await expect(writeBatch(client, CHANNEL, { ...batch, from: stale })).rejects.toMatchObject({ code: SyncErrorCode.CHECKPOINT_MOVED });
+    expect(await counts(client)).toEqual(before);
+    // The session is still usable after the rollback (the staging tables it made are gone with it).
+    await writeBatch(client, CHANNEL, prepareBatch(CHANNEL, await ensureCheckpoint(client, CHANNEL), chain(4, 70, 'a').slice(2), projectors));
+    expect((await counts(client)).blocks).toBe(4);
+  });
+});
+
+describe('sync worker: batch N+1 prepared while batch N is written', () => {
+  test('every block is committed once and in order, across many small and large batches', async () => {
+    const db = await createIsolatedDatabase('sync_pipeline');
+    const blocks = chain(120, 30, 'p').map((b) => ({ ...b, channel: 'pipe' }));
+    const source: BlockSource = {
+      subscribe: (_channel, from) => {
+        let at = Number(from);
+        let size = 1;
+        return Promise.resolve({
+          next: (max: number) => {
+            size = (size * 7) % 23 + 1; // 1..23 blocks, varying
+            const taken = blocks.slice(at, at + Math.min(size, max));
+            at += taken.length;
+            return taken.length > 0 ? Promise.resolve(taken) : new Promise<LedgerBlock[]>(() => undefined);
+          },
+          close: () => undefined,
+        });
+      },
+      height: () => Promise.resolve(BigInt(blocks.length)),
+      block: (_channel, n) => Promise.resolve(blocks[Number(n)] as LedgerBlock),
+      close: () => undefined,
+    };
+    const worker = createSyncWorker({
+      channel: 'pipe',
+      connect: async () => {
+        const c = new Client({ connectionString: db.url });
+        await c.connect();
+        return c;
+      },
+      source,
+      projectors,
+      log: silentLogger,
+      maxBatchBlocks: 16,
+    });
+    const controller = new AbortController();
+    const running = worker.run(controller.signal);
+    const deadline = Date.now() + 60_000;
+    while ((worker.status().nextBlock ?? 0n) < 120n && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    controller.abort();
+    await running;
+    const client = new Client({ connectionString: db.url });
+    await client.connect();
+    try {
+      const r = await client.query<{ n: string; min: string; max: string; txs: string }>(
+        "SELECT count(*)::text AS n, min(number)::text AS min, max(number)::text AS max, sum(tx_count)::text AS txs FROM blocks WHERE channel = 'pipe'",
+      );
+      expect(r.rows[0]).toEqual({ n: '120', min: '0', max: '119', txs: String(120 * 30) });
+      const cp = await client.query<{ next_block: string }>("SELECT next_block::text FROM sync_checkpoints WHERE channel = 'pipe'");
+      expect(cp.rows[0]?.next_block).toBe('120');
+      expect(worker.status().batches).toBeGreaterThan(8);
+    } finally {
+      await client.end();
+      await db.drop();
+    }
+  });
+});
