@@ -132,11 +132,30 @@ async function startGateway(config: Config, role: Role, log: Logger, closers: Cl
   closers.push(() => ledgerEvents.close());
   const domain = { channel: config.gateway.channel, chaincode: config.gateway.chaincode };
   const reads = store.createReadQueries({ prisma });
+  const admin = await startAdminServices(config, prisma, log, closers);
   return {
     schema: createGraphqlSchema(),
-    services: { domain, users, submissions: submissions.service, reads, ledgerEvents, indexWaitMs: config.gateway.indexWaitMs },
+    services: { domain, users, submissions: submissions.service, reads, ledgerEvents, indexWaitMs: config.gateway.indexWaitMs, admin },
     createLoaders: () => store.createLoaders({ reads, domain }),
   };
+}
+
+/** The admin API's services: this replica's network status (peer monitor, orderer/CA health) and the admin reads. */
+async function startAdminServices(config: Config, prisma: import('../store').PrismaClient, log: Logger, closers: Closer[]): Promise<import('../graphql').AdminServices> {
+  const [{ startNetworkServicesFromConfig }, { createAdminReads }, { lockKey }] = await Promise.all([import('../ledger/index.js'), import('../store/index.js'), import('../sync/index.js')]);
+  const networkServices = await startNetworkServicesFromConfig({
+    network: config.network,
+    ledger: config.ledger,
+    connectionProfilePaths: Object.values(config.ledgerClient.connectionProfiles),
+    channels: config.sync.channels,
+    log: log.child({ part: 'network' }),
+  });
+  closers.push(() => {
+    networkServices.close();
+    return Promise.resolve();
+  });
+  const { network, chaincodes } = networkServices;
+  return { reads: createAdminReads({ prisma }), network, chaincodes, channels: config.sync.channels, syncLockKey: lockKey };
 }
 
 /** Waits for SIGTERM/SIGINT (or a part's failure), then stops; resolves with the exit code. */
