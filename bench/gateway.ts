@@ -2,7 +2,6 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
 import { closeSync, openSync, readFileSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -18,7 +17,8 @@ import { silentLogger } from '../src/common';
 import { createGraphqlSchema, type GatewayServices } from '../src/graphql';
 import { createLoaders, createPrismaClient, createReadQueries } from '../src/store';
 import { createIsolatedDatabase, type IsolatedDatabase } from '../test/db/isolatedDatabase';
-import { log, percentile, positiveInt } from './common';
+import { freePort } from '../test/fabric/gatewayProcess';
+import { log, percentile, positiveInt, summarise } from './common';
 import { BENCH_CHAINCODE, BENCH_CHANNEL, startBenchNetwork, waitUntilEndorsable, type BenchNetwork } from './network';
 
 /**
@@ -81,16 +81,6 @@ async function gql<T>(url: string, query: string, variables: Record<string, unkn
   const reply = (await response.json()) as GraphqlReply<T>;
   if (reply.errors?.length || !reply.data) throw new Error(`${query.slice(0, 50).replace(/\s+/g, ' ')}…: HTTP ${response.status} ${JSON.stringify(reply.errors)}`);
   return reply.data;
-}
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const address = server.address();
-  server.close();
-  if (address === null || typeof address === 'string') throw new Error('no free port');
-  return address.port;
 }
 
 async function stopChild(child: ChildProcess): Promise<void> {
@@ -385,13 +375,6 @@ async function sampling<T>(pid: number, memory: Memory, work: () => Promise<T>):
   }
 }
 
-function summary(rounds: readonly LoadRound[]): { rps: number; p50: number; p99: number; ok: number; failed: number } {
-  const all = rounds.flatMap((r) => r.latencies).sort((a, b) => a - b);
-  const seconds = rounds.reduce((s, r) => s + r.seconds, 0);
-  const ok = rounds.reduce((s, r) => s + r.ok, 0);
-  return { rps: ok / seconds, p50: percentile(all, 0.5), p99: percentile(all, 0.99), ok, failed: rounds.reduce((s, r) => s + r.failed, 0) };
-}
-
 // ---------------------------------------------------------------------------------------------
 // (2) SYNC mutation latency.
 
@@ -463,15 +446,15 @@ async function measurePortal(gateway: Gateway, baselineUrl: string, user: BenchU
     baselineRounds.push(await loadRound(baselineUrl.replace(/\/portal$/, ''), baselineRequests, options.connections, options.seconds));
     log(`round ${r}/${options.rounds}: gateway ${((gatewayRounds.at(-1)?.ok ?? 0) / options.seconds).toFixed(0)} req/s, baseline ${((baselineRounds.at(-1)?.ok ?? 0) / options.seconds).toFixed(0)} req/s; load average ${load()}`);
   }
-  const g = summary(gatewayRounds);
-  const b = summary(baselineRounds);
+  const g = { ...summarise(gatewayRounds), failed: gatewayRounds.reduce((n, r) => n + r.failed, 0) };
+  const b = { ...summarise(baselineRounds), failed: baselineRounds.reduce((n, r) => n + r.failed, 0) };
   console.log(`\n(1) portal query: ${PAGE_SIZE} assets with owner, owner.user, last ${HISTORY} history entries with transaction and block; ${options.pages} pages in turn;`);
   console.log(`    ${options.rounds} rounds x ${options.seconds} s per side, alternating, ${options.connections} connections (autocannon in the benchmark process)\n`);
   console.log('| server | requests | failed | requests/s | p50 | p99 |');
   console.log('|---|---|---|---|---|---|');
-  console.log(`| node:http + pg, same statements (baseline) | ${b.ok} | ${b.failed} | ${b.rps.toFixed(1)} | ${ms(b.p50)} | ${ms(b.p99)} |`);
-  console.log(`| gateway (serve --role all) | ${g.ok} | ${g.failed} | ${g.rps.toFixed(1)} | ${ms(g.p50)} | ${ms(g.p99)} |`);
-  console.log(`\nthroughput gateway/baseline: ${((g.rps / b.rps) * 100).toFixed(1)} % (target >= 50 %)`);
+  console.log(`| node:http + pg, same statements (baseline) | ${b.count} | ${b.failed} | ${b.perSecond.toFixed(1)} | ${ms(b.p50)} | ${ms(b.p99)} |`);
+  console.log(`| gateway (serve --role all) | ${g.count} | ${g.failed} | ${g.perSecond.toFixed(1)} | ${ms(g.p50)} | ${ms(g.p99)} |`);
+  console.log(`\nthroughput gateway/baseline: ${((g.perSecond / b.perSecond) * 100).toFixed(1)} % (target >= 50 %)`);
   console.log(`\n(3) gateway memory: RSS idle before the load ${mib(idleRssKiB)}, peak during the gateway rounds ${mib(memory.rssPeakKiB)} (${memory.samples} samples, every 100 ms), VmHWM ${mib(statusKiB(gatewayPid, 'VmHWM'))}\n`);
 }
 
