@@ -21,6 +21,7 @@ export function PeerTable({ peers, now, caption = 'Peer ledger heights' }: { rea
       )}
       <DataTable
         caption={caption}
+        hideCaption
         columns={peerColumns(lag, now)}
         rows={peers}
         rowKey={(peer) => `${peer.name}/${peer.channel}`}
@@ -70,5 +71,5 @@ export function NodeHealthTable({ caption, nodes, now }: { readonly caption: str
     { header: 'Status', cell: (node) => node.status },
     { header: 'Checked', cell: (node) => formatAge(node.checkedAt, now) },
   ];
-  return <DataTable caption={caption} columns={columns} rows={nodes} rowKey={(node) => node.name} />;
+  return <DataTable caption={caption} hideCaption columns={columns} rows={nodes} rowKey={(node) => node.name} />;
 }

@@ -24,7 +24,7 @@ export function SyncTable({ rows, now }: { readonly rows: readonly SyncStatus[];
     { header: 'Lock holder', cell: (row) => row.lockHolder ?? <Badge tone="warn">No worker</Badge> },
     { header: 'Updated', cell: (row) => formatAge(row.updatedAt, now) },
   ];
-  return <DataTable caption="Sync status" columns={columns} rows={rows} rowKey={(row) => row.channel} />;
+  return <DataTable caption="Sync status" hideCaption columns={columns} rows={rows} rowKey={(row) => row.channel} />;
 }
 
 function SyncState({ row }: { readonly row: SyncStatus }): ReactNode {
