@@ -91,7 +91,11 @@ export interface Config {
     readonly sampleChaincodes: readonly string[];
     readonly maxBatchBlocks: number;
     readonly lockPollMs: number;
+    /** /readyz fails when the cache is behind the ledger and its checkpoint has not moved for this long. */
+    readonly stallSeconds: number;
   };
+  /** How often polled gauges (sync lag, queue depth) are refreshed for /metrics and /readyz. */
+  readonly metricsPollMs: number;
   readonly ledger: LedgerIdentityConfig;
   readonly identities: IdentitiesConfig;
   readonly auth: AuthConfig;
@@ -224,7 +228,9 @@ export function loadConfig(env: NodeJS.ProcessEnv, repoRoot: string): Config {
       sampleChaincodes: list('SYNC_SAMPLE_CHAINCODES', 'sample', CHAINCODE),
       maxBatchBlocks: int('SYNC_MAX_BATCH_BLOCKS', 200, 1, 10_000),
       lockPollMs: int('SYNC_LOCK_POLL_MS', 2000, 100, 60_000),
+      stallSeconds: int('SYNC_STALL_SECONDS', 120, 1, 86_400),
     },
+    metricsPollMs: int('METRICS_POLL_MS', 5000, 100, 3_600_000),
     ledger: {
       connectionProfilePath: env.LEDGER_CONNECTION_PROFILE ?? path.join(fabricState, 'connection-org1.json'),
       mspId: env.LEDGER_MSP_ID ?? 'Org1MSP',
@@ -240,7 +246,16 @@ export function loadConfig(env: NodeJS.ProcessEnv, repoRoot: string): Config {
     network: loadNetworkConfig(env, fabricState, problems, int),
   };
   if (problems.length > 0) throw new ConfigError(problems);
-  return Object.freeze(config);
+  return deepFreeze(config);
+}
+
+/** Freezes plain objects and arrays all the way down (a Buffer or a Secret is left as it is). */
+function deepFreeze<T>(value: T): T {
+  if (Array.isArray(value) || (typeof value === 'object' && value !== null && Object.getPrototypeOf(value) === Object.prototype)) {
+    for (const child of Object.values(value as object)) deepFreeze(child);
+    Object.freeze(value);
+  }
+  return value;
 }
 
 type IntReader = (key: string, fallback: number, min: number, max: number) => number;
