@@ -23,8 +23,9 @@ import { BENCH_CHAINCODE, BENCH_CHANNEL, startBenchNetwork, waitUntilEndorsable,
 
 /**
  * `npm run bench:gateway`: the GraphQL gateway as deployed (`serve --role all` as its own process,
- * on its own Fabric network in .fabric-test-gateway-bench/, ports 39000+, and a scratch database
- * migrated with `prisma migrate deploy`), with data built through its API. Measures:
+ * on its own Fabric network in .fabric-test-gateway-bench/, ports 39000+, new for each run unless
+ * --reuse-network, and a scratch database migrated with `prisma migrate deploy`), with data built
+ * through its API. Measures:
  *
  * 1. The portal's typical query (a page of 50 assets with owner, owner's user, the last 5 history
  *    entries, each with its transaction and block): requests/s and p50/p99 through the gateway,
@@ -64,6 +65,7 @@ interface Options {
   pages: number;
   mutations: number;
   portBase: number;
+  reuseNetwork: boolean;
 }
 
 interface GraphqlReply<T> {
@@ -493,13 +495,14 @@ async function main(): Promise<void> {
     .option('--pages <n>', 'pages of 50 the load goes through', positiveInt, 4)
     .option('--mutations <n>', 'SYNC mutations, one at a time', positiveInt, 50)
     .option('--port-base <n>', 'port base of the benchmark network', positiveInt, 39000)
+    .option('--reuse-network', 'keep the network and its ledger from the last run instead of starting a new one', false)
     .parse()
     .opts<Options>();
   if (options.assets < options.pages * PAGE_SIZE) throw new Error(`--assets must be at least ${options.pages * PAGE_SIZE} for ${options.pages} pages`);
   const run = Date.now().toString(36);
   log(`load average before: ${load()}`);
-  log(`starting the benchmark network (${stateDir}, ports ${options.portBase}+; reused when up)`);
-  const bench: BenchNetwork = await startBenchNetwork({ stateDir, portBase: options.portBase });
+  log(`starting ${options.reuseNetwork ? 'the' : 'a new'} benchmark network (${stateDir}, ports ${options.portBase}+)`);
+  const bench: BenchNetwork = await startBenchNetwork({ stateDir, portBase: options.portBase, fresh: !options.reuseNetwork });
   let database: IsolatedDatabase | undefined;
   let gateway: Gateway | undefined;
   let baseline: { child: ChildProcess; url: string } | undefined;

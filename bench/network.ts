@@ -6,8 +6,9 @@ import { connectClient } from '../test/fabric/ledgerClient';
 /**
  * A benchmark's own Fabric network (its own state folder and ports, so that it runs beside the
  * test networks): started, or reused when it is already up, with the sample chaincode deployed on
- * one channel and its chaincode servers running. It keeps its ledger between runs; `stop()` stops
- * its processes (as `npm run network -- down` does) and keeps the state.
+ * one channel and its chaincode servers running. It keeps its ledger between runs unless asked
+ * for a fresh one; `stop()` stops its processes (as `npm run network -- down` does) and keeps the
+ * state.
  */
 export const BENCH_CHANNEL = 'mychannel';
 export const BENCH_CHAINCODE = 'sample';
@@ -18,10 +19,15 @@ export interface BenchNetwork {
   stop(): Promise<void>;
 }
 
-export async function startBenchNetwork({ stateDir, portBase }: { stateDir: string; portBase: number }): Promise<BenchNetwork> {
+/** `fresh`: stop whatever runs from `stateDir` and delete its state first, for a new ledger. */
+export async function startBenchNetwork({ stateDir, portBase, fresh = false }: { stateDir: string; portBase: number; fresh?: boolean }): Promise<BenchNetwork> {
   const network = createLocalNetwork({ topology: createTopology({ stateDir, portBase, channels: [BENCH_CHANNEL] }) });
-  await network.up();
   const deployer = createChaincodeDeployer({ network });
+  if (fresh) {
+    await deployer.stopServers();
+    await network.reset();
+  }
+  await network.up();
   await deployer.ensureServers();
   await deployer.deploy({ channel: BENCH_CHANNEL, name: BENCH_CHAINCODE });
   return {
