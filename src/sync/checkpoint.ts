@@ -1,9 +1,9 @@
-import type { ClientBase } from 'pg';
+import type { ClientBase, QueryResult } from 'pg';
 
 import type { LedgerBlock } from '../ledger';
 import type { Projector } from './projector';
 import { batchRows, type BatchRows } from './indexRows';
-import { applyBatch, forgetStages } from './sqlWriter';
+import { forgetStages, stageBatch } from './sqlWriter';
 import { SyncErrorCode, SyncIntegrityError } from './errors';
 
 export interface Checkpoint {
@@ -25,14 +25,21 @@ export async function ensureCheckpoint(client: ClientBase, channel: string): Pro
   return readCheckpoint(client, channel);
 }
 
-export async function readCheckpoint(client: ClientBase, channel: string, forUpdate = false): Promise<Checkpoint> {
-  const result = await client.query<{ next_block: string; last_block_hash: string | null }>(
-    `SELECT next_block::text, last_block_hash FROM sync_checkpoints WHERE channel = $1${forUpdate ? ' FOR UPDATE' : ''}`,
-    [channel],
-  );
-  const row = result.rows[0];
+interface CheckpointRow {
+  next_block: string;
+  last_block_hash: string | null;
+}
+
+const CHECKPOINT_SELECT = 'SELECT next_block::text, last_block_hash FROM sync_checkpoints';
+
+function checkpointOf(channel: string, row: CheckpointRow | undefined): Checkpoint {
   if (!row) throw new Error(`no checkpoint for channel ${channel}`);
   return { nextBlock: BigInt(row.next_block), lastBlockHash: row.last_block_hash ?? undefined };
+}
+
+export async function readCheckpoint(client: ClientBase, channel: string, forUpdate = false): Promise<Checkpoint> {
+  const result = await client.query<CheckpointRow>(`${CHECKPOINT_SELECT} WHERE channel = $1${forUpdate ? ' FOR UPDATE' : ''}`, [channel]);
+  return checkpointOf(channel, result.rows[0]);
 }
 
 /** Blocks must follow the checkpoint without a gap, and each must name its predecessor's hash. */
@@ -85,9 +92,10 @@ export function prepareBatch(channel: string, from: Checkpoint, blocks: readonly
  */
 export async function writeBatch(client: ClientBase, channel: string, batch: PreparedBatch): Promise<Checkpoint> {
   if (batch.blocks === 0) return batch.from;
-  await client.query('BEGIN');
+  // BEGIN and the checkpoint lock in one round trip (a simple query takes no parameters).
+  const begun = await client.query(`BEGIN; ${CHECKPOINT_SELECT} WHERE channel = ${client.escapeLiteral(channel)} FOR UPDATE`);
   try {
-    const current = await readCheckpoint(client, channel, true);
+    const current = checkpointOf(channel, (begun as unknown as QueryResult<CheckpointRow>[])[1]?.rows[0]);
     if (current.nextBlock !== batch.from.nextBlock || current.lastBlockHash !== batch.from.lastBlockHash) {
       throw new SyncIntegrityError(
         SyncErrorCode.CHECKPOINT_MOVED,
@@ -95,15 +103,19 @@ export async function writeBatch(client: ClientBase, channel: string, batch: Pre
         `checkpoint is at ${current.nextBlock}, this writer expected ${batch.from.nextBlock}: another writer is active`,
       );
     }
-    await applyBatch(client, batch.rows);
+    const tail = await stageBatch(client, batch.rows);
     const { next } = batch;
-    await client.query(
-      'UPDATE sync_checkpoints SET next_block = $2, last_block_hash = $3, updated_at = now(), last_error = NULL WHERE channel = $1',
-      [channel, next.nextBlock.toString(), next.lastBlockHash],
-    );
     const notice: IndexedNotice = { channel, height: next.nextBlock.toString() };
-    await client.query('SELECT pg_notify($1, $2)', [INDEXED_NOTIFY_CHANNEL, JSON.stringify(notice)]);
-    await client.query('COMMIT');
+    const lit = (value: string | undefined): string => (value === undefined ? 'NULL' : client.escapeLiteral(value));
+    // The staged rows into their tables, the checkpoint, the notification and COMMIT: one round
+    // trip. If any statement fails, PostgreSQL skips the rest (COMMIT included) and the
+    // transaction is rolled back below.
+    tail.push(
+      `UPDATE sync_checkpoints SET next_block = ${next.nextBlock.toString()}, last_block_hash = ${lit(next.lastBlockHash)}, updated_at = now(), last_error = NULL WHERE channel = ${lit(channel)}`,
+      `SELECT pg_notify(${lit(INDEXED_NOTIFY_CHANNEL)}, ${lit(JSON.stringify(notice))})`,
+      'COMMIT',
+    );
+    await client.query(tail.join(';\n'));
     return next;
   } catch (error) {
     // A staging table created in this transaction is gone with it.

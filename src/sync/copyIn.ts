@@ -64,6 +64,18 @@ function jsonText(json: unknown): string {
   return encoded === undefined ? '\\N' : text(encoded);
 }
 
+/** Printable ASCII but the backslash: bytes that mean themselves in bytea's escape format and in COPY. */
+const PLAIN_BYTES = /^[\x20-\x5b\x5d-\x7e]*$/;
+
+/**
+ * bytea in COPY text: values that are printable ASCII (JSON documents, mostly) go as they are,
+ * in bytea's escape format, half the size of hex; anything else as `\x` hex, its backslash doubled.
+ */
+function byteaText(value: Buffer): string {
+  const latin1 = value.toString('latin1');
+  return PLAIN_BYTES.test(latin1) ? latin1 : `\\\\x${value.toString('hex')}`;
+}
+
 /** One value in COPY's text format (NULL is `\N`; bytea goes in as `\x` hex, its backslash doubled). */
 export function copyValue(value: SqlValue | undefined): string {
   if (value === undefined || value === null) return '\\N';
@@ -76,7 +88,7 @@ export function copyValue(value: SqlValue | undefined): string {
     case 'boolean':
       return value ? 't' : 'f';
     default:
-      if (Buffer.isBuffer(value)) return `\\\\x${value.toString('hex')}`;
+      if (Buffer.isBuffer(value)) return byteaText(value);
       if (value instanceof Date) return value.toISOString();
       return jsonText(value.json);
   }

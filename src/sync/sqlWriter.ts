@@ -86,7 +86,15 @@ export function forgetStages(client: ClientBase): void {
  * worker far less than binding tens of thousands of parameters, and PostgreSQL less than parsing
  * them. Each shape is written at most once per transaction (the caller groups by shape).
  */
-async function copyThroughStage(client: ClientBase, table: string, columns: readonly string[], lines: readonly string[], conflict: string, shape: string): Promise<number> {
+async function copyThroughStage(
+  client: ClientBase,
+  table: string,
+  columns: readonly string[],
+  lines: readonly string[],
+  conflict: string,
+  shape: string,
+  tail: string[],
+): Promise<number> {
   const list = columns.map(ident).join(', ');
   const stageName = `sync_stage_${table}_${shapeId(shape)}`;
   const stage = ident(stageName);
@@ -99,17 +107,17 @@ async function copyThroughStage(client: ClientBase, table: string, columns: read
     statements++;
   }
   await copyIn(client, `COPY ${stage} (${list}) FROM STDIN`, `${lines.join('\n')}\n`);
-  await client.query(`INSERT INTO ${ident(table)} (${list}) SELECT ${list} FROM ${stage} ${conflict}`);
+  tail.push(`INSERT INTO ${ident(table)} (${list}) SELECT ${list} FROM ${stage} ${conflict}`);
   return statements;
 }
 
-async function writeCopy(client: ClientBase, changes: readonly (Insert | Upsert)[]): Promise<number> {
+async function writeCopy(client: ClientBase, changes: readonly (Insert | Upsert)[], tail: string[]): Promise<number> {
   const first = changes[0];
   if (!first) return 0;
   const columns = Object.keys(first.row);
   const lines = changes.map((change) => columns.map((c) => copyValue(change.row[c])).join('\t'));
   const conflict = conflictClause(first);
-  return copyThroughStage(client, first.table, columns, lines, conflict, `${first.kind}|${columns.join(',')}|${conflict}`);
+  return copyThroughStage(client, first.table, columns, lines, conflict, `${first.kind}|${columns.join(',')}|${conflict}`, tail);
 }
 
 /** A short, stable name for a shape of rows (the same table may be written with several). */
@@ -119,8 +127,8 @@ function shapeId(shape: string): string {
   return h.toString(36);
 }
 
-function writeInserts(client: ClientBase, changes: readonly (Insert | Upsert)[]): Promise<number> {
-  return changes.length >= COPY_FROM_ROWS ? writeCopy(client, changes) : writeValues(client, changes);
+function writeInserts(client: ClientBase, changes: readonly (Insert | Upsert)[], tail: string[]): Promise<number> {
+  return changes.length >= COPY_FROM_ROWS ? writeCopy(client, changes, tail) : writeValues(client, changes);
 }
 
 async function writeUpdate(client: ClientBase, change: Update): Promise<void> {
@@ -145,24 +153,39 @@ function tableRank(table: string): number {
   return i < 0 ? TABLE_ORDER.length : i;
 }
 
-/** Writes a batch: the generic index (COPY, insert-only, idempotent by key), then the projected changes. */
-export async function applyBatch(client: ClientBase, rows: BatchRows): Promise<number> {
-  let statements = 0;
+/**
+ * Stages a batch: the generic index (COPY, insert-only, idempotent by key) and the projected
+ * changes. Returns the INSERT … SELECT statements that move the staged rows into their tables:
+ * they take no parameters, so the caller sends them as ONE simple query together with the end of
+ * its transaction, one round trip instead of one per table. Each key appears once per batch, so
+ * their order does not matter.
+ */
+export async function stageBatch(client: ClientBase, rows: BatchRows): Promise<string[]> {
+  const tail: string[] = [];
   for (const t of rows.index) {
     if (t.lines.length === 0) continue;
     const conflict = `ON CONFLICT (${t.key.map(ident).join(', ')}) DO NOTHING`;
-    statements += await copyThroughStage(client, t.table, t.columns, t.lines, conflict, `index|${t.columns.join(',')}`);
+    await copyThroughStage(client, t.table, t.columns, t.lines, conflict, `index|${t.columns.join(',')}`, tail);
   }
-  return statements + (await applyChanges(client, rows.projected));
+  await writeChanges(client, rows.projected, tail);
+  return tail;
 }
 
+/** Applies row changes now (tests, tools): every statement is executed before this resolves. */
 export async function applyChanges(client: ClientBase, changes: readonly RowChange[]): Promise<number> {
+  const tail: string[] = [];
+  const statements = await writeChanges(client, changes, tail);
+  for (const sql of tail) await client.query(sql);
+  return statements;
+}
+
+async function writeChanges(client: ClientBase, changes: readonly RowChange[], tail: string[]): Promise<number> {
   const folded = foldChanges(changes);
   const inserts = folded.filter((c): c is Insert | Upsert => c.kind !== 'update');
   const groups = [...groupBy(inserts, (c) => `${c.kind}|${c.table}|${Object.keys(c.row).join(',')}|${c.kind === 'upsert' ? c.update.join(',') : ''}`).values()];
   groups.sort((a, b) => tableRank(a[0]?.table ?? '') - tableRank(b[0]?.table ?? ''));
   let statements = 0;
-  for (const group of groups) statements += await writeInserts(client, group);
+  for (const group of groups) statements += await writeInserts(client, group, tail);
   for (const change of folded) {
     if (change.kind === 'update') {
       await writeUpdate(client, change);

@@ -48,6 +48,7 @@ function tx(index: number, id: string, valid = true): LedgerTransaction {
     writes: [
       { namespace: 'sample', key: `asset:${id}`, isDelete: false, value: asset(id, index) },
       { namespace: 'other', key: `\u0000composite\u0000${id}\\x\u0000`, isDelete: false, value: Buffer.from([0, 9, 10, 13, 92, 255]) },
+      { namespace: 'plain', key: id, isDelete: false, value: Buffer.from(`{"plain":"ascii ~ value of ${id}"}`) },
     ],
     event: { chaincode: 'sample', name: 'AssetCreated', payload: asset(id, index) },
   };
@@ -98,7 +99,12 @@ describe('sync writer (COPY through staging tables)', () => {
     expect(next).toEqual({ nextBlock: 2n, lastBlockHash: blocks[1]?.hash });
 
     const before = await counts(client);
-    expect(before).toEqual({ blocks: 2, transactions: 80, tx_reads: 160, tx_writes: 160, chaincode_events: 80, state: 156, assets: 78, asset_history: 78 });
+    expect(before).toEqual({ blocks: 2, transactions: 80, tx_reads: 160, tx_writes: 240, chaincode_events: 80, state: 234, assets: 78, asset_history: 78 });
+    // Printable ASCII bytes go through COPY in bytea's escape format, the rest as hex: both exact.
+    const plain = await client.query<{ value: Buffer }>("SELECT value FROM state WHERE namespace = 'plain' AND key = 'a-1-5'");
+    expect(plain.rows[0]?.value.toString('latin1')).toBe('{"plain":"ascii ~ value of a-1-5"}');
+    const e = await client.query<{ payload: Buffer }>('SELECT payload FROM chaincode_events WHERE block_number = 1 AND tx_index = 5');
+    expect(e.rows[0]?.payload.equals(asset('a-1-5', 5))).toBe(true);
 
     const w = await client.query<{ key: string; value: Buffer }>("SELECT key, value FROM tx_writes WHERE namespace = 'other' AND block_number = 1 AND tx_index = 3");
     expect(w.rows[0]?.key).toBe('\\0composite\\0a-1-3\\\\x\\0');
