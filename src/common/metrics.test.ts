@@ -4,14 +4,14 @@ describe('metrics', () => {
   it('renders what was recorded in the Prometheus text format, labelled with the role', async () => {
     const metrics = createMetrics({ role: 'sync', processMetrics: false });
     metrics.syncLagBlocks.set({ channel: 'mychannel' }, 7);
-    metrics.submissions.inc({ outcome: 'COMMITTED' }, 3);
+    metrics.submissions.inc({ outcome: 'committed' }, 3);
     metrics.syncBatchDuration.observe({ channel: 'mychannel' }, 0.2);
 
     const { contentType, body } = await metrics.render();
 
     expect(contentType).toMatch(/^text\/plain/);
     expect(body).toContain('ledger_gateway_sync_lag_blocks{channel="mychannel",role="sync"} 7');
-    expect(body).toContain('ledger_gateway_submissions_total{outcome="COMMITTED",role="sync"} 3');
+    expect(body).toContain('ledger_gateway_submissions_total{outcome="committed",role="sync"} 3');
     expect(body).toContain('ledger_gateway_sync_batch_duration_seconds_count{role="sync",channel="mychannel"} 1');
   });
 

@@ -54,7 +54,7 @@ export function createMetrics(options: { role: string; processMetrics?: boolean 
     }),
     submissions: new Counter({
       name: name('submissions_total'),
-      help: 'Submissions finished, by outcome (COMMITTED or the error code)',
+      help: 'Submissions finished, by outcome: committed, rejected, failed, timeout, overloaded',
       labelNames: ['outcome'],
       registers,
     }),

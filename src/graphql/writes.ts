@@ -62,7 +62,7 @@ export async function submitWrite(ctx: GraphqlContext, write: ChaincodeWrite, op
   const submission = await ctx.services.submissions.submit(
     { userId: user.userId, identityLabel: user.identityLabel },
     { channel, chaincode, contract: write.contract, fn: write.fn, args: write.args },
-    { mode, ...(key === undefined ? {} : { idempotencyKey: key }) },
+    { mode, log: ctx.log, ...(key === undefined ? {} : { idempotencyKey: key }) },
   );
   if (mode === 'ASYNC') return { submission, indexed: false };
   if (submission.status === 'FAILED') throw submissionFailure(submission);

@@ -60,6 +60,8 @@ export interface FabricLedgerClientDeps {
   readonly retry?: Partial<RetrySettings>;
   readonly peerBackoff?: Partial<PeerBackoffSettings>;
   readonly log?: Logger;
+  /** Called before each retry with the error code that caused it (metrics: retries by cause). */
+  readonly onRetry?: (cause: string) => void;
   /** For tests: the source of jitter. */
   readonly random?: () => number;
 }
@@ -272,6 +274,7 @@ export function createFabricLedgerClient(deps: FabricLedgerClientDeps): FabricLe
           }
           const delay = backoffDelayMs(n, retry, deps.random);
           retried.push(appError.code);
+          deps.onRetry?.(appError.code);
           submitLog.info({ code: appError.code, transactionId: appError.details.transactionId, attempt: n, delayMs: delay }, 'retrying with a new proposal');
           await sleep(delay);
         }

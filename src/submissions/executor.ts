@@ -3,6 +3,7 @@ import type { Pool, PoolClient } from 'pg';
 import { AppError, ErrorCode, isAppError, silentLogger, type Logger } from '../common';
 import type { LedgerClient, LedgerIdentity, LedgerRequest } from '../ledger';
 import { lookupTransaction, type TransactionLookup } from '../ledger/submittedTransactions';
+import { recordOutcome, recordPhases, type SubmissionMetrics } from './outcome';
 import { NOTIFY_RETURNING, TERMINAL, type SubmissionRow } from './types';
 
 /**
@@ -40,6 +41,8 @@ export interface SubmissionExecutorDeps {
    */
   readonly inflightGraceMs: number;
   readonly log?: Logger;
+  /** Outcomes (each COMMITTED or FAILED record, and each final error left unrecorded) and phase timings. */
+  readonly metrics?: SubmissionMetrics;
   /** For tests: the ledger lookup by transaction id (default qscc GetTransactionByID). */
   readonly lookup?: (identity: LedgerIdentity, channel: string, txId: string) => Promise<TransactionLookup>;
 }
@@ -52,6 +55,8 @@ export class RetryLater extends Error {
 export interface ExecuteOptions {
   /** The last try: a transient failure becomes FAILED instead of being left for a retry. */
   readonly final: boolean;
+  /** The caller's logger (a request's, with its request id); the submission's lines go through it. */
+  readonly log?: Logger;
 }
 
 export interface SubmissionExecutor {
@@ -100,12 +105,14 @@ export function createSubmissionExecutor(deps: SubmissionExecutorDeps): Submissi
   async function claim(client: PoolClient, id: string, candidates: { txId: string; blockNumber?: bigint; validationCode: string; result?: string }[]): Promise<SubmissionRow | undefined> {
     for (const c of candidates) {
       try {
-        return await one(
+        const row = await one(
           client,
           `UPDATE submissions SET status = 'COMMITTED', tx_id = $2, block_number = $3, validation_code = $4, result = $5,
              error_code = NULL, error_message = NULL, completed_at = now(), updated_at = now() WHERE id = $1 RETURNING *, ${NOTIFY_RETURNING}`,
           [id, c.txId, c.blockNumber?.toString() ?? null, c.validationCode, c.result ?? null],
         );
+        recordOutcome(deps.metrics, null);
+        return row;
       } catch (error) {
         if ((error as { code?: string }).code !== '23505') throw error;
         log.info({ submission: id, txId: c.txId }, 'a matching transaction belongs to another submission');
@@ -115,18 +122,20 @@ export function createSubmissionExecutor(deps: SubmissionExecutorDeps): Submissi
   }
 
   async function fail(client: PoolClient, id: string, code: string, message: string): Promise<SubmissionRow> {
-    return one(
+    const row = await one(
       client,
       `UPDATE submissions SET status = 'FAILED', error_code = $2, error_message = $3,
          completed_at = now(), updated_at = now() WHERE id = $1 RETURNING *, ${NOTIFY_RETURNING}`,
       [id, code, message.slice(0, 2000)],
     );
+    recordOutcome(deps.metrics, code);
+    return row;
   }
 
   async function run(client: PoolClient, submissionId: string, options: ExecuteOptions): Promise<SubmissionRow> {
     const row = await one(client, 'SELECT * FROM submissions WHERE id = $1', [submissionId]);
     if (TERMINAL.includes(row.status)) return row;
-    const subLog = log.child({ submission: row.id });
+    const subLog = (options.log ?? log).child({ submission: row.id });
     const identity = await deps.loadIdentity(row.identity_label);
     const request = requestOf(row);
 
@@ -149,23 +158,37 @@ export function createSubmissionExecutor(deps: SubmissionExecutorDeps): Submissi
       // Durable before the proposal leaves: if this insert fails, the ledger client sends nothing.
       await client.query('INSERT INTO submission_tx_ids (tx_id, submission_id) VALUES ($1, $2)', [txId, row.id]);
       lastTxId = txId;
+      subLog.debug({ txId }, 'proposal recorded; sending');
     };
     try {
       const r = await deps.ledger.submit(identity, request, { onTransactionId });
       const claimed = await claim(client, row.id, [{ txId: r.transactionId, blockNumber: r.blockNumber, validationCode: r.validationCode, result: r.payload.toString('utf8') }]);
       if (!claimed) throw new AppError(ErrorCode.INTERNAL, `transaction ${r.transactionId} is recorded for another submission`);
+      recordPhases(deps.metrics, r.timings);
+      subLog.info({ txId: r.transactionId, block: r.blockNumber.toString(), attempts: r.attempts, timings: r.timings }, 'submission committed');
       return claimed;
     } catch (error) {
-      const appError = isAppError(error) ? error : new AppError(ErrorCode.INTERNAL, 'unexpected failure while submitting', {}, { cause: error });
-      const mayCommit = appError.details.mayCommit !== false;
-      // The last proposal cannot commit: a retry need not wait for it. (Earlier proposals of the
-      // same call keep their grace: the ledger client only knows the last orderer's answer.)
-      const txId = typeof appError.details.transactionId === 'string' ? appError.details.transactionId : lastTxId;
-      if (!mayCommit && txId !== undefined) await client.query('UPDATE submission_tx_ids SET not_sent = true WHERE tx_id = $1 AND submission_id = $2', [txId, row.id]);
-      if (!mayCommit && (DEFINITE.has(appError.code) || options.final)) return fail(client, row.id, appError.code, appError.message);
-      await client.query(`UPDATE submissions SET error_code = $2, error_message = $3, updated_at = now() WHERE id = $1`, [row.id, appError.code, appError.message.slice(0, 2000)]);
-      throw appError;
+      return await failed(client, row.id, error, lastTxId, options, subLog);
     }
+  }
+
+  /** A submit that failed: FAILED when the transaction cannot commit and trying again is pointless; else rethrown for a retry. */
+  async function failed(client: PoolClient, id: string, error: unknown, lastTxId: string | undefined, options: ExecuteOptions, subLog: Logger): Promise<SubmissionRow> {
+    const appError = isAppError(error) ? error : new AppError(ErrorCode.INTERNAL, 'unexpected failure while submitting', {}, { cause: error });
+    const mayCommit = appError.details.mayCommit !== false;
+    // The last proposal cannot commit: a retry need not wait for it. (Earlier proposals of the
+    // same call keep their grace: the ledger client only knows the last orderer's answer.)
+    const txId = typeof appError.details.transactionId === 'string' ? appError.details.transactionId : lastTxId;
+    if (!mayCommit && txId !== undefined) await client.query('UPDATE submission_tx_ids SET not_sent = true WHERE tx_id = $1 AND submission_id = $2', [txId, id]);
+    if (!mayCommit && (DEFINITE.has(appError.code) || options.final)) {
+      subLog.info({ txId, code: appError.code }, 'submission failed');
+      return fail(client, id, appError.code, appError.message);
+    }
+    // The caller's answer when this was the last try; the record stays SUBMITTED (e.g. TIMEOUT).
+    if (options.final) recordOutcome(deps.metrics, appError.code);
+    subLog.warn({ txId, code: appError.code, mayCommit, final: options.final }, 'submission outcome not known yet');
+    await client.query(`UPDATE submissions SET error_code = $2, error_message = $3, updated_at = now() WHERE id = $1`, [id, appError.code, appError.message.slice(0, 2000)]);
+    throw appError;
   }
 
   /**

@@ -1,6 +1,6 @@
 import { Pool } from 'pg';
 
-import type { Logger } from '../common';
+import type { Logger, Metrics } from '../common';
 import type { Config } from '../config';
 import { createFabricLedgerClient, type LedgerClient } from '../ledger';
 import { createWallet, walletCipherFromConfig } from '../ledger/identities';
@@ -23,8 +23,8 @@ export interface SubmissionsRuntime {
   close(): Promise<void>;
 }
 
-export async function startSubmissionsFromConfig(options: { config: Config; log: Logger; submitter: boolean; ledger?: LedgerClient }): Promise<SubmissionsRuntime> {
-  const { config, log } = options;
+export async function startSubmissionsFromConfig(options: { config: Config; log: Logger; submitter: boolean; ledger?: LedgerClient; metrics?: Metrics }): Promise<SubmissionsRuntime> {
+  const { config, log, metrics } = options;
   const cipher = walletCipherFromConfig(config.identities);
   const settings = config.submissions;
   const prisma = createPrismaClient({ databaseUrl: config.databaseUrl, maxConnections: 2 });
@@ -34,10 +34,16 @@ export async function startSubmissionsFromConfig(options: { config: Config; log:
     log.warn({ err: error.message }, 'an idle database connection failed');
   });
   const ownLedger = options.ledger === undefined;
-  const ledger = options.ledger ?? createFabricLedgerClient({ ...config.ledgerClient, log: log.child({ part: 'ledger' }) });
+  const ledger = options.ledger ?? createFabricLedgerClient({
+      ...config.ledgerClient,
+      log: log.child({ part: 'ledger' }),
+      ...(metrics ? { onRetry: (cause: string) => {
+            metrics.ledgerRetries.inc({ cause });
+          } } : {}),
+    });
   const queue = await createSubmissionQueue({ databaseUrl: config.databaseUrl, config: settings, supervise: options.submitter, log });
-  const executor = createSubmissionExecutor({ pool, ledger, loadIdentity: (label) => wallet.load(label), inflightGraceMs: settings.inflightGraceMs, log });
-  const service = createSubmissionService({ pool, queue, executor, config: settings, log });
+  const executor = createSubmissionExecutor({ pool, ledger, loadIdentity: (label) => wallet.load(label), inflightGraceMs: settings.inflightGraceMs, log, ...(metrics ? { metrics } : {}) });
+  const service = createSubmissionService({ pool, queue, executor, config: settings, log, ...(metrics ? { metrics } : {}) });
   const submitter = options.submitter ? createSubmitter({
         queue,
         executor,

@@ -4,6 +4,8 @@
  * "Submissions and the queue".
  */
 export { createSubmissionService } from './service';
+export { recordOutcome, recordPhases, submissionOutcome, SUBMISSION_OUTCOMES } from './outcome';
+export type { SubmissionMetrics, SubmissionOutcome } from './outcome';
 export type { SubmissionService, SubmissionServiceDeps, SubmitOptions } from './service';
 export { createSubmissionExecutor, RetryLater, requestOf } from './executor';
 export type { ExecuteOptions, SubmissionExecutor, SubmissionExecutorDeps } from './executor';

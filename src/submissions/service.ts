@@ -5,6 +5,7 @@ import type { Pool, PoolClient } from 'pg';
 import { AppError, ErrorCode, silentLogger, type Logger } from '../common';
 import type { SubmissionsConfig } from '../config';
 import { RetryLater, type SubmissionExecutor } from './executor';
+import { recordOutcome, type SubmissionMetrics } from './outcome';
 import type { SubmissionQueue } from './queue';
 import { checkInput, requestHash, TERMINAL, toSubmission, type Submission, type SubmissionMode, type SubmissionRequest, type SubmissionRow, type SubmissionUser } from './types';
 
@@ -22,6 +23,8 @@ import { checkInput, requestHash, TERMINAL, toSubmission, type Submission, type 
 export interface SubmitOptions {
   readonly idempotencyKey?: string;
   readonly mode: SubmissionMode;
+  /** The caller's logger (a request's, with its request id): the new submission's id is logged through it. */
+  readonly log?: Logger;
 }
 
 export interface SubmissionService {
@@ -37,6 +40,8 @@ export interface SubmissionServiceDeps {
   readonly executor: SubmissionExecutor;
   readonly config: Pick<SubmissionsConfig, 'queueBound' | 'duplicateWaitMs'>;
   readonly log?: Logger;
+  /** Counts OVERLOADED refusals (the executor counts the rest). */
+  readonly metrics?: SubmissionMetrics;
 }
 
 const BOUND_LOCK = "SELECT pg_advisory_xact_lock(hashtextextended('ledger-gateway:submissions:async-bound', 0))";
@@ -80,11 +85,12 @@ export function createSubmissionService(deps: SubmissionServiceDeps): Submission
     return current;
   }
 
-  async function submitSync(user: SubmissionUser, request: SubmissionRequest, hash: string, key: string | undefined): Promise<Submission> {
+  async function submitSync(user: SubmissionUser, request: SubmissionRequest, hash: string, key: string | undefined, callerLog: Logger): Promise<Submission> {
     const inserted = (await deps.pool.query<SubmissionRow>(INSERT, values(user, request, hash, key, 'SYNC'))).rows[0];
     if (!inserted) return toSubmission(await outcomeOf(await existing(deps.pool, user, key as string, hash)));
+    callerLog.info({ submission: inserted.id, mode: 'SYNC', fn: request.fn }, 'submission created');
     try {
-      return toSubmission(await deps.executor.execute(inserted.id, { final: true }));
+      return toSubmission(await deps.executor.execute(inserted.id, { final: true, log: callerLog }));
     } catch (error) {
       if (error instanceof RetryLater) throw new AppError(ErrorCode.CONFLICT, 'the submission is being worked on', { submissionId: inserted.id });
       // The outcome is not known (e.g. TIMEOUT with mayCommit): the record says SUBMITTED.
@@ -93,7 +99,7 @@ export function createSubmissionService(deps: SubmissionServiceDeps): Submission
     }
   }
 
-  async function submitAsync(user: SubmissionUser, request: SubmissionRequest, hash: string, key: string | undefined): Promise<Submission> {
+  async function submitAsync(user: SubmissionUser, request: SubmissionRequest, hash: string, key: string | undefined, callerLog: Logger): Promise<Submission> {
     const client = await deps.pool.connect();
     try {
       await client.query('BEGIN');
@@ -109,7 +115,8 @@ export function createSubmissionService(deps: SubmissionServiceDeps): Submission
       const n = pending.rows[0]?.n ?? 0;
       if (n >= deps.config.queueBound) {
         await client.query('ROLLBACK');
-        log.warn({ pending: n, bound: deps.config.queueBound }, 'submission queue full: refused');
+        callerLog.warn({ pending: n, bound: deps.config.queueBound }, 'submission queue full: refused');
+        recordOutcome(deps.metrics, ErrorCode.OVERLOADED);
         throw new AppError(ErrorCode.OVERLOADED, 'too many submissions are waiting; try again later', { pending: n, bound: deps.config.queueBound });
       }
       const inserted = (await client.query<SubmissionRow>(INSERT, values(user, request, hash, key, 'ASYNC'))).rows[0];
@@ -120,6 +127,7 @@ export function createSubmissionService(deps: SubmissionServiceDeps): Submission
       }
       await deps.queue.enqueue(client, inserted.id);
       await client.query('COMMIT');
+      callerLog.info({ submission: inserted.id, mode: 'ASYNC', fn: request.fn }, 'submission created');
       return toSubmission(inserted);
     } catch (error) {
       await client.query('ROLLBACK').catch(() => undefined);
@@ -133,7 +141,8 @@ export function createSubmissionService(deps: SubmissionServiceDeps): Submission
     async submit(user, request, options) {
       checkInput(user, request, options.idempotencyKey);
       const hash = requestHash(request);
-      return options.mode === 'SYNC' ? submitSync(user, request, hash, options.idempotencyKey) : submitAsync(user, request, hash, options.idempotencyKey);
+      const callerLog = options.log ?? log;
+      return options.mode === 'SYNC' ? submitSync(user, request, hash, options.idempotencyKey, callerLog) : submitAsync(user, request, hash, options.idempotencyKey, callerLog);
     },
     async get(id) {
       const row = await byId(id);

@@ -1,4 +1,6 @@
 export { createSyncWorker, lockKey } from './syncWorker';
+export { createSyncMonitor, lagSeconds, stallReason } from './monitor';
+export type { ChannelLag, ChannelPosition, SyncMonitor, SyncMonitorDeps } from './monitor';
 export type { SyncWorker, SyncWorkerDeps, SyncStatus, SyncPhase } from './syncWorker';
 export { stateProjector, createSampleProjector } from './projectors';
 export type { Projector, ProjectionInput } from './projector';

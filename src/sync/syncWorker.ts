@@ -26,6 +26,10 @@ export interface SyncWorkerDeps {
   readonly maxBatchBlocks?: number;
   readonly lockPollMs?: number;
   readonly retryDelayMs?: number;
+  /** Operations hooks (metrics): the lock taken (true) or given up (false), each batch written, an integrity stop. */
+  readonly onLock?: (held: boolean) => void;
+  readonly onBatch?: (batch: { readonly blocks: number; readonly ms: number; readonly nextBlock: bigint }) => void;
+  readonly onIntegrityStop?: (code: string) => void;
 }
 
 export type SyncPhase = 'waiting-for-lock' | 'syncing' | 'stopped' | 'failed';
@@ -62,7 +66,10 @@ export function createSyncWorker(deps: SyncWorkerDeps): SyncWorker {
     let announced = false;
     while (!signal.aborted) {
       const result = await client.query<{ locked: boolean }>('SELECT pg_try_advisory_lock(hashtext($1)) AS locked', [lockKey(channel)]);
-      if (result.rows[0]?.locked) return true;
+      if (result.rows[0]?.locked) {
+        deps.onLock?.(true);
+        return true;
+      }
       if (!announced) log.info({ channel }, 'another worker holds the sync lock; standing by');
       announced = true;
       await sleep(lockPollMs, undefined, { signal }).catch(() => undefined);
@@ -74,6 +81,7 @@ export function createSyncWorker(deps: SyncWorkerDeps): SyncWorker {
   const session = async (signal: AbortSignal): Promise<void> => {
     const client = await deps.connect();
     let subscription: BlockSubscription | undefined;
+    let locked = false;
     client.on('error', (error) => {
       log.warn({ channel, err: error.message }, 'database session error');
     });
@@ -88,6 +96,7 @@ export function createSyncWorker(deps: SyncWorkerDeps): SyncWorker {
       await client.query('SET plan_cache_mode = force_custom_plan');
       await client.query('SET jit = off');
       if (!(await acquireLock(client, signal))) return;
+      locked = true;
       checkpoint = await ensureCheckpoint(client, channel);
       phase = 'syncing';
       log.info({ channel, nextBlock: checkpoint.nextBlock.toString() }, 'holding the sync lock; resuming from the checkpoint');
@@ -111,7 +120,9 @@ export function createSyncWorker(deps: SyncWorkerDeps): SyncWorker {
             checkpoint = next;
             batches++;
             lastError = undefined;
-            log.debug({ channel, blocks: batch.blocks, height: next.nextBlock.toString(), ms: Date.now() - started }, 'indexed a batch of blocks');
+            const ms = Date.now() - started;
+            log.debug({ channel, blocks: batch.blocks, height: next.nextBlock.toString(), ms }, 'indexed a batch of blocks');
+            deps.onBatch?.({ blocks: batch.blocks, ms, nextBlock: next.nextBlock });
           },
           (error: unknown) => {
             failure = error instanceof Error ? error : new Error(String(error));
@@ -149,6 +160,7 @@ export function createSyncWorker(deps: SyncWorkerDeps): SyncWorker {
       subscription?.close();
       // Ending the session releases the advisory lock; a standby can take over at once.
       await client.end().catch(() => undefined);
+      if (locked) deps.onLock?.(false);
     }
   };
 
@@ -163,6 +175,7 @@ export function createSyncWorker(deps: SyncWorkerDeps): SyncWorker {
           lastError = message;
           if (error instanceof SyncIntegrityError) {
             phase = 'failed';
+            deps.onIntegrityStop?.(error.code);
             log.error({ channel, code: error.code, err: message }, 'sync stopped: the ledger and the cache disagree; refusing to skip or repeat blocks');
             throw error;
           }
