@@ -5,5 +5,6 @@ export { createHttpServer, GRAPHQL_PATH } from './server';
 export type { GraphqlEndpoint, HttpServer, HttpServerDeps } from './server';
 export type { Readiness, ReadinessCheck } from './health';
 export { GRAPHIQL_PATH } from './graphiql';
+export { METRICS_PATH } from './metrics';
 export { REQUEST_ID_HEADER } from './requestId';
 export { SLOW_CLIENT_CLOSE_CODE } from './websocket';

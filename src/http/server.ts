@@ -9,7 +9,7 @@ import type { GraphQLSchema } from 'graphql';
 
 import { bearerToken, type Principal } from '../auth';
 import { AppError, ErrorCode } from '../common/errors';
-import type { Logger } from '../common';
+import type { Logger, Metrics } from '../common';
 import type { GatewayConfig } from '../config';
 import type { GatewayServices, GraphqlContext } from '../graphql';
 import type { Loaders } from '../store';
@@ -18,6 +18,7 @@ import { EXPLORER_PATH, registerExplorer } from './explorer';
 import { GRAPHIQL_PATH, registerGraphiql } from './graphiql';
 import { registerHealth, type ReadinessCheck } from './health';
 import { createDocumentLimits } from './limits';
+import { graphqlMetricsPlugin, METRICS_PATH, registerMetricsRoute } from './metrics';
 import { REQUEST_ID_HEADER, requestIdFrom } from './requestId';
 import { attachSubscriptions, type Subscriptions } from './websocket';
 
@@ -43,6 +44,8 @@ export interface HttpServerDeps {
   /** Absent for roles without the API (sync, submitter): health only. */
   readonly graphql?: GraphqlEndpoint;
   readonly readiness?: readonly ReadinessCheck[];
+  /** The process's registry: served at /metrics, and GraphQL operations recorded in it. */
+  readonly metrics?: Metrics;
 }
 
 export interface HttpServer {
@@ -79,7 +82,7 @@ export async function createHttpServer(deps: HttpServerDeps): Promise<HttpServer
     void reply.header(REQUEST_ID_HEADER, request.id);
   });
   app.addHook('onResponse', async (request, reply) => {
-    if (request.url.startsWith('/healthz') || request.url.startsWith('/readyz') || request.url.startsWith(`${GRAPHIQL_PATH}/`) || request.url.startsWith(`${EXPLORER_PATH}/assets/`)) return;
+    if (request.url.startsWith('/healthz') || request.url.startsWith('/readyz') || request.url.startsWith(METRICS_PATH) || request.url.startsWith(`${GRAPHIQL_PATH}/`) || request.url.startsWith(`${EXPLORER_PATH}/assets/`)) return;
     log.info({ requestId: request.id, method: request.method, url: request.url.split('?')[0], status: reply.statusCode, ms: Math.round(reply.elapsedTime) }, 'request');
   });
   app.setErrorHandler((error, request, reply) => {
@@ -89,6 +92,7 @@ export async function createHttpServer(deps: HttpServerDeps): Promise<HttpServer
   });
 
   const readiness = registerHealth(app, deps.role, deps.readiness ?? []);
+  if (deps.metrics) registerMetricsRoute(app, deps.metrics);
   const graphql = deps.graphql ? await mountGraphql(app, deps, deps.graphql) : undefined;
 
   let closing: Promise<void> | undefined;
@@ -146,7 +150,7 @@ async function mountGraphql(app: FastifyInstance, deps: HttpServerDeps, endpoint
     validationRules: [...limits.validationRules],
     formatError: formatGraphqlError,
     logger: apolloLogger(log),
-    plugins: [...limits.plugins, errorLog, ApolloServerPluginLandingPageDisabled()],
+    plugins: [...limits.plugins, errorLog, ...(deps.metrics ? [graphqlMetricsPlugin<GraphqlContext>(deps.metrics)] : []), ApolloServerPluginLandingPageDisabled()],
   });
   await apollo.start();
 
