@@ -66,6 +66,7 @@ interface Options {
   mutations: number;
   portBase: number;
   reuseNetwork: boolean;
+  profileGateway?: string;
 }
 
 interface GraphqlReply<T> {
@@ -106,12 +107,13 @@ interface Gateway {
 }
 
 /** `serve --role all` with the settings the test harness uses; its log (JSON lines) goes to a file. */
-async function startGateway(databaseUrl: string, portBase: number, run: string): Promise<Gateway> {
+async function startGateway(databaseUrl: string, portBase: number, run: string, profileDir?: string): Promise<Gateway> {
   const port = await freePort();
   const admin = { username: `gwbadmin${run}`, password: randomBytes(12).toString('base64url') };
   const logPath = path.join(tmpdir(), `bench-gateway-${run}.log`);
   const fd = openSync(logPath, 'w');
-  const child = spawn(process.execPath, ['--import', 'tsx', path.join(repoRoot, 'src', 'cli', 'serve.ts'), '--role', 'all'], {
+  const profile = profileDir === undefined ? [] : ['--cpu-prof', '--cpu-prof-dir', path.resolve(profileDir)];
+  const child = spawn(process.execPath, [...profile, '--import', 'tsx', path.join(repoRoot, 'src', 'cli', 'serve.ts'), '--role', 'all'], {
     cwd: repoRoot,
     env: {
       ...process.env,
@@ -496,6 +498,7 @@ async function main(): Promise<void> {
     .option('--mutations <n>', 'SYNC mutations, one at a time', positiveInt, 50)
     .option('--port-base <n>', 'port base of the benchmark network', positiveInt, 39000)
     .option('--reuse-network', 'keep the network and its ledger from the last run instead of starting a new one', false)
+    .option('--profile-gateway <dir>', "write the serve process's CPU profile (node --cpu-prof) into <dir> when it stops")
     .parse()
     .opts<Options>();
   if (options.assets < options.pages * PAGE_SIZE) throw new Error(`--assets must be at least ${options.pages * PAGE_SIZE} for ${options.pages} pages`);
@@ -511,7 +514,7 @@ async function main(): Promise<void> {
     await waitUntilEndorsable(bench.network, `probe-gateway-${run}`);
     database = await createIsolatedDatabase('bench_gateway');
     log('scratch database migrated (prisma migrate deploy); starting serve --role all');
-    gateway = await startGateway(database.url, options.portBase, run);
+    gateway = await startGateway(database.url, options.portBase, run, options.profileGateway);
     db = new Client({ connectionString: database.url });
     await db.connect();
     log(`building data through the API: ${options.users} users, ${options.assets} assets x ${options.changes} changes (ASYNC mutations)`);
