@@ -25,7 +25,7 @@ async function main(argv: string[]): Promise<void> {
   const { runUntilSignal, startRoles } = await import('./roles.js');
   const running = await startRoles({ config, role, log });
   log.info({ role, ...running.urls }, 'serving');
-  const code = await runUntilSignal(running, log);
+  const code = await runUntilSignal(running, log, config.gateway.shutdownGraceMs);
   process.exitCode = code;
   // A library that keeps a handle open (a gRPC channel, a timer) must not keep a stopped process alive.
   setTimeout(() => process.exit(code), 3000).unref();

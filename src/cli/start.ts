@@ -52,11 +52,11 @@ The gateway runs in this process (sync worker, submitter and GraphQL API; JSON l
   GraphQL:    ${urls.graphql ?? '-'}
   WebSocket:  ${urls.websocket ?? '-'}
   GraphiQL:   ${urls.graphiql ?? '(off: GATEWAY_GRAPHIQL=false)'}
-  health:     ${urls.http}/healthz  ${urls.http}/readyz
+  health:     ${urls.http}/healthz  ${urls.http}/readyz  ${urls.http}/metrics
   admin:      ${secrets.adminUsername} (password: ${secrets.adminPasswordIn ? `"AUTH_BOOTSTRAP_ADMIN_PASSWORD" in ${secrets.adminPasswordIn}` : 'AUTH_BOOTSTRAP_ADMIN_PASSWORD from your environment'})
 The network keeps running in the background after that; stop it with \`npm run network -- down\`.
 `);
-  const code = await runUntilSignal(running, log);
+  const code = await runUntilSignal(running, log, config.gateway.shutdownGraceMs);
   process.exitCode = code;
   setTimeout(() => process.exit(code), 3000).unref();
 }

@@ -28,5 +28,5 @@ export { createOperationsHealthCheck, describeHealthz } from './operationsHealth
 export type { OperationsEndpoint, OperationsHealth, OperationsHealthCheck } from './operationsHealth';
 export { createChaincodeDefinitions, createFabricLifecycleQuery, decodeChaincodeDefinitions, describeApplicationPolicy } from './lifecycle';
 export type { ChaincodeDefinition, ChaincodeDefinitions, ChaincodeDefinitionsDeps, LifecycleQuery } from './lifecycle';
-export { startNetworkServicesFromConfig } from './networkFromConfig';
-export type { NetworkServices, NetworkServicesDeps } from './networkFromConfig';
+export { startNetworkServicesFromConfig, startPeerWatchFromConfig } from './networkFromConfig';
+export type { NetworkServices, NetworkServicesDeps, PeerWatch } from './networkFromConfig';

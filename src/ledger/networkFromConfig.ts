@@ -5,9 +5,9 @@ import type { LedgerIdentityConfig, NetworkConfig } from '../config';
 import { createFabricConnection } from './fabricConnection';
 import { createFabricPeerProbe, peerTargetsFromProfileFiles } from './fabricPeerProbe';
 import { createChaincodeDefinitions, createFabricLifecycleQuery, type ChaincodeDefinitions } from './lifecycle';
-import { createNetworkStatus, type NetworkSnapshot, type NetworkStatus } from './networkStatus';
+import { createNetworkStatus, type NetworkStatus } from './networkStatus';
 import { createOperationsHealthCheck } from './operationsHealth';
-import { createPeerMonitor } from './peerMonitor';
+import { createPeerMonitor, type PeerStatus } from './peerMonitor';
 
 export interface NetworkServices {
   readonly network: NetworkStatus;
@@ -27,10 +27,10 @@ export interface NetworkServicesDeps {
   readonly metrics?: Pick<Metrics, 'peerUp' | 'peerLedgerHeight'>;
 }
 
-function recordMetrics(metrics: NetworkServicesDeps['metrics'], snapshot: NetworkSnapshot): void {
+function recordMetrics(metrics: NetworkServicesDeps['metrics'], peers: readonly PeerStatus[]): void {
   if (!metrics) return;
   const up = new Map<string, { msp: string; up: boolean }>();
-  for (const p of snapshot.peers) {
+  for (const p of peers) {
     up.set(p.peer, { msp: p.mspId, up: (up.get(p.peer)?.up ?? false) || p.reachable });
     if (p.height !== null) metrics.peerLedgerHeight.set({ peer: p.peer, msp: p.mspId, channel: p.channel }, Number(p.height));
   }
@@ -63,7 +63,7 @@ export async function startNetworkServicesFromConfig(deps: NetworkServicesDeps):
     intervalMs: settings.monitorIntervalMs,
     log,
     onRound: (snapshot) => {
-      recordMetrics(deps.metrics, snapshot);
+      recordMetrics(deps.metrics, snapshot.peers);
     },
   });
   const lifecycle = createFabricLifecycleQuery({ connection, timeoutMs: settings.probeTimeoutMs });
@@ -85,6 +85,41 @@ export async function startNetworkServicesFromConfig(deps: NetworkServicesDeps):
     close() {
       network.stop();
       chaincodes.close();
+    },
+  };
+}
+
+export interface PeerWatch {
+  /** The latest status of every (peer, channel); empty before the first round. */
+  statuses(): readonly PeerStatus[];
+  close(): void;
+}
+
+/**
+ * The peer monitor alone (no orderer/CA health, no _lifecycle), for roles without the admin API
+ * (sync, submitter): readiness ("a peer of every organisation answers") and the peer gauges.
+ */
+export async function startPeerWatchFromConfig(deps: NetworkServicesDeps): Promise<PeerWatch> {
+  const targets = await peerTargetsFromProfileFiles(deps.connectionProfilePaths);
+  const probe = createFabricPeerProbe({ connection: createFabricConnection(deps.ledger), timeoutMs: deps.network.probeTimeoutMs });
+  const monitor = createPeerMonitor({
+    probe,
+    targets,
+    channels: deps.channels,
+    intervalMs: deps.network.monitorIntervalMs,
+    divergence: deps.network.divergence,
+    log: deps.log,
+    onRound: (statuses) => {
+      recordMetrics(deps.metrics, statuses);
+    },
+  });
+  monitor.start().catch((error: unknown) => {
+    deps.log.warn({ err: error instanceof Error ? error.message : String(error) }, 'the first peer round failed');
+  });
+  return {
+    statuses: () => monitor.statuses(),
+    close() {
+      monitor.stop();
     },
   };
 }
