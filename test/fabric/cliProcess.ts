@@ -2,7 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import path from 'node:path';
 
-import { TEST_STATE_DIR } from './testNetwork';
+import { TEST_PORT_BASE, TEST_STATE_DIR } from './testNetwork';
 
 /**
  * One of the project's commands (`src/cli/<name>.ts`) as a real process against the test network,
@@ -19,7 +19,7 @@ export interface CliProcess {
 export function startCliProcess(command: string, args: readonly string[], env: Record<string, string>): CliProcess {
   const child = spawn(process.execPath, ['--import', 'tsx', path.join(repoRoot, 'src', 'cli', `${command}.ts`), ...args], {
     cwd: repoRoot,
-    env: { ...process.env, FABRIC_STATE_DIR: TEST_STATE_DIR, LOG_LEVEL: 'info', ...env },
+    env: { ...process.env, FABRIC_STATE_DIR: TEST_STATE_DIR, FABRIC_PORT_BASE: String(TEST_PORT_BASE), LOG_LEVEL: 'info', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';
