@@ -42,8 +42,33 @@ function sourceFor(network: LocalNetwork): BlockSource {
   });
 }
 
+/** CPU seconds (user + system) a process has used so far, from /proc. */
+function cpuSeconds(pid: number): number {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    return 0;
+  }
+}
+
+interface Phase {
+  readonly seconds: number;
+  /** CPU of this process (decoding blocks; for the cache also turning them into rows). */
+  readonly nodeCpu: number;
+  /** CPU of the worker's PostgreSQL backend (cache only). */
+  readonly pgCpu: number;
+}
+
+function summary(phase: Phase, transactions: number): string {
+  const rate = (transactions / phase.seconds).toFixed(0);
+  const pg = phase.pgCpu > 0 ? `, PostgreSQL backend CPU ${phase.pgCpu.toFixed(1)} s` : '';
+  return `${phase.seconds.toFixed(1)} s = ${rate} tx/s (this process's CPU ${phase.nodeCpu.toFixed(1)} s${pg})`;
+}
+
 /** Reads every block from 0 without writing anything: the ceiling for the cache. */
-async function readAll(source: BlockSource, height: bigint): Promise<{ seconds: number; transactions: number }> {
+async function readAll(source: BlockSource, height: bigint): Promise<Phase & { transactions: number }> {
+  const cpu = process.cpuUsage();
   const started = performance.now();
   const subscription = await source.subscribe(CHANNEL, 0n);
   let transactions = 0;
@@ -58,7 +83,8 @@ async function readAll(source: BlockSource, height: bigint): Promise<{ seconds: 
   } finally {
     subscription.close();
   }
-  return { seconds: (performance.now() - started) / 1000, transactions };
+  const used = process.cpuUsage(cpu);
+  return { seconds: (performance.now() - started) / 1000, transactions, nodeCpu: (used.user + used.system) / 1e6, pgCpu: 0 };
 }
 
 async function buildLedger(network: LocalNetwork, source: BlockSource, wanted: number): Promise<void> {
@@ -88,28 +114,34 @@ async function buildLedger(network: LocalNetwork, source: BlockSource, wanted: n
   client.close();
 }
 
-async function catchUpInProcess(source: BlockSource, height: bigint): Promise<number> {
+async function catchUpInProcess(source: BlockSource, height: bigint): Promise<Phase> {
   const database = await createIsolatedDatabase('bench_sync');
   const controller = new AbortController();
+  const backends: { pid: number; cpuAtStart: number }[] = [];
   const worker = createSyncWorker({
     channel: CHANNEL,
     connect: async () => {
       const client = new Client({ connectionString: database.url });
       await client.connect();
+      const pid = (await client.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')).rows[0]?.pid ?? 0;
+      backends.push({ pid, cpuAtStart: cpuSeconds(pid) });
       return client;
     },
     source,
     projectors: [stateProjector, createSampleProjector([CHAINCODE])],
     log: silentLogger,
   });
+  const cpu = process.cpuUsage();
   const started = performance.now();
   const running = worker.run(controller.signal);
   while ((worker.status().nextBlock ?? 0n) < height) await sleep(20);
   const seconds = (performance.now() - started) / 1000;
+  const used = process.cpuUsage(cpu);
+  const pgCpu = backends.reduce((sum, b) => sum + cpuSeconds(b.pid) - b.cpuAtStart, 0);
   controller.abort();
   await running;
   await database.drop();
-  return seconds;
+  return { seconds, nodeCpu: (used.user + used.system) / 1e6, pgCpu };
 }
 
 function rssKiB(pid: number): number {
@@ -218,10 +250,10 @@ async function main(): Promise<void> {
     await buildLedger(network, source, options.transactions);
     const height = await source.height(CHANNEL);
     const ceiling = await readAll(source, height);
-    log(`ceiling: read ${height} blocks, ${ceiling.transactions} transactions in ${ceiling.seconds.toFixed(1)} s = ${(ceiling.transactions / ceiling.seconds).toFixed(0)} tx/s`);
-    const cacheSeconds = await catchUpInProcess(source, height);
-    const cacheRate = ceiling.transactions / cacheSeconds;
-    log(`cache: indexed the same blocks in ${cacheSeconds.toFixed(1)} s = ${cacheRate.toFixed(0)} tx/s`);
+    log(`ceiling: read ${height} blocks, ${ceiling.transactions} transactions in ${summary(ceiling, ceiling.transactions)}`);
+    const cache = await catchUpInProcess(source, height);
+    const cacheRate = ceiling.transactions / cache.seconds;
+    log(`cache: indexed the same blocks in ${summary(cache, ceiling.transactions)}`);
     log(`ratio cache/ceiling: ${((100 * cacheRate) / (ceiling.transactions / ceiling.seconds)).toFixed(0)} % (target >= 80 %)`);
     await catchUpAsProcess(height, options.lagSeconds, options.rate, network, source);
   } finally {
