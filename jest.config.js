@@ -9,8 +9,9 @@ module.exports = {
     {
       displayName: 'unit',
       testEnvironment: 'node',
-      roots: ['<rootDir>/src'],
-      testMatch: ['**/*.test.ts'],
+      // Plus the fabric harness's own pure parts (*.unit.test.ts), which need no network.
+      roots: ['<rootDir>/src', '<rootDir>/test/fabric'],
+      testMatch: ['<rootDir>/src/**/*.test.ts', '<rootDir>/test/fabric/**/*.unit.test.ts'],
       transform: { '^.+\\.ts$': tsJest },
     },
     {
@@ -25,6 +26,7 @@ module.exports = {
       testEnvironment: 'node',
       roots: ['<rootDir>/test/fabric'],
       testMatch: ['**/*.test.ts'],
+      testPathIgnorePatterns: ['\\.unit\\.test\\.ts$'],
       transform: { '^.+\\.ts$': tsJest },
       globalSetup: '<rootDir>/test/fabric/globalSetup.ts',
       globalTeardown: '<rootDir>/test/fabric/globalTeardown.ts',
