@@ -3,13 +3,13 @@ import type { AddressInfo } from 'node:net';
 
 import { Pool } from 'pg';
 
-import { createReadQueries, type Prisma, type PrismaClient, type StoreDomain, type TxKey } from '../src/store';
+import { createReadQueries, type Prisma, type SqlReader, type StoreDomain, type TxKey } from '../src/store';
 
 /**
  * The ceiling for bench:gateway's portal query, as its own process: node:http and `pg`, nothing
  * else. It runs the very statements the store runs for that query (the builders of
- * src/store/reads.ts, whose `$queryRaw` here is `pg`'s `pool.query(text, values)` instead of
- * Prisma), in the same order and with the same batching as the gateway's DataLoaders: the page of
+ * src/store/reads.ts, run here by a bare `pg` pool with default type parsing instead of the
+ * gateway's SqlReader), in the same order and with the same batching as the gateway's DataLoaders: the page of
  * assets; the owners' users and the assets' last N history entries together; the entries'
  * transactions; their blocks. It answers the JSON the gateway answers for
  *
@@ -37,14 +37,16 @@ type Num = string | number | bigint;
 
 const pool = new Pool({ connectionString: process.env.DATABASE_URL, max: Number(process.env.POOL_MAX ?? 10), application_name: 'bench-portal-baseline' });
 let tracing: string[] | null = null;
-const viaPg = {
-  async $queryRaw(sql: Prisma.Sql): Promise<unknown[]> {
+// pg with its default type parsing (int8 and numeric stay strings): the leanest reading there is.
+const viaPg: SqlReader = {
+  async query<T>(sql: Prisma.Sql): Promise<T[]> {
     tracing?.push(sql.text);
-    const result = await pool.query<Record<string, unknown>>(sql.text, sql.values);
+    const result = await pool.query<T & Record<string, unknown>>(sql.text, sql.values);
     return result.rows;
   },
-} as unknown as PrismaClient;
-const reads = createReadQueries({ prisma: viaPg });
+  end: () => pool.end(),
+};
+const reads = createReadQueries({ sql: viaPg });
 const domain: StoreDomain = { channel: process.env.GATEWAY_CHANNEL ?? 'mychannel', chaincode: process.env.GATEWAY_CHAINCODE ?? 'sample' };
 
 // The gateway's opaque cursors (src/graphql/connections.ts): base64url of JSON [list, ...key].

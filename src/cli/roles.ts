@@ -197,8 +197,11 @@ async function startGateway(config: Config, role: Role, log: Logger, closers: Cl
   const ledgerEvents = await store.createLedgerEvents({ databaseUrl: config.databaseUrl, prisma, log });
   closers.push(() => ledgerEvents.close());
   const domain = { channel: config.gateway.channel, chaincode: config.gateway.chaincode };
-  const reads = store.createReadQueries({ prisma });
-  const admin = await startAdminServices(config, prisma, log, closers, metrics);
+  // Reads go through pg directly (see src/store/sqlReader.ts); one pool for the API's and the admin reads.
+  const sql = store.createSqlReader({ databaseUrl: config.databaseUrl, maxConnections: 10, applicationName: 'ledger-gateway-reads' });
+  closers.push(() => sql.end());
+  const reads = store.createReadQueries({ sql });
+  const admin = await startAdminServices(config, sql, log, closers, metrics);
   const endpoint = {
     schema: createGraphqlSchema(),
     services: { domain, users, submissions: submissions.service, reads, ledgerEvents, indexWaitMs: config.gateway.indexWaitMs, admin },
@@ -208,7 +211,7 @@ async function startGateway(config: Config, role: Role, log: Logger, closers: Cl
 }
 
 /** The admin API's services: this replica's network status (peer monitor, orderer/CA health) and the admin reads. */
-async function startAdminServices(config: Config, prisma: import('../store').PrismaClient, log: Logger, closers: Closer[], metrics: Metrics): Promise<import('../graphql').AdminServices> {
+async function startAdminServices(config: Config, sql: import('../store').SqlReader, log: Logger, closers: Closer[], metrics: Metrics): Promise<import('../graphql').AdminServices> {
   const [{ startNetworkServicesFromConfig }, { createAdminReads }, { lockKey }] = await Promise.all([import('../ledger/index.js'), import('../store/index.js'), import('../sync/index.js')]);
   const networkServices = await startNetworkServicesFromConfig({
     network: config.network,
@@ -223,7 +226,7 @@ async function startAdminServices(config: Config, prisma: import('../store').Pri
     return Promise.resolve();
   });
   const { network, chaincodes } = networkServices;
-  return { reads: createAdminReads({ prisma }), network, chaincodes, channels: config.sync.channels, syncLockKey: lockKey };
+  return { reads: createAdminReads({ sql }), network, chaincodes, channels: config.sync.channels, syncLockKey: lockKey };
 }
 
 /**

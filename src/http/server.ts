@@ -1,7 +1,7 @@
 import type { AddressInfo } from 'node:net';
 
 import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
-import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
+import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { fastifyApolloHandler } from '@as-integrations/fastify';
 import rateLimit from '@fastify/rate-limit';
 import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify';
@@ -150,7 +150,7 @@ async function mountGraphql(app: FastifyInstance, deps: HttpServerDeps, endpoint
     validationRules: [...limits.validationRules],
     formatError: formatGraphqlError,
     logger: apolloLogger(log),
-    plugins: [...limits.plugins, errorLog, ...(deps.metrics ? [graphqlMetricsPlugin<GraphqlContext>(deps.metrics)] : []), ApolloServerPluginLandingPageDisabled()],
+    plugins: [...limits.plugins, errorLog, ...(deps.metrics ? [graphqlMetricsPlugin<GraphqlContext>(deps.metrics)] : []), ApolloServerPluginLandingPageDisabled(), ApolloServerPluginCacheControlDisabled()],
   });
   await apollo.start();
 

@@ -3,12 +3,13 @@
  * indexed columns only, the relations of a page in one statement per relation, chaincode
  * activity, time-bucketed statistics and the sync status, each computed in SQL.
  */
-import { Prisma, type PrismaClient } from '@prisma/client';
+import { Prisma } from '@prisma/client';
 import type { Block, ChaincodeEvent, Transaction, TxRead } from '@prisma/client';
 
 import { ledgerKey } from '../sync/keys';
 import { BLOCK_COLUMNS, EVENT_COLUMNS, slice, textArray, TX_COLUMNS, txKeyRows, where, windowBounds, windowOrder } from './reads';
 import type { BlockKey, KeyType, Slice, TxKey, Window } from './reads';
+import type { SqlReader } from './sqlReader';
 
 /** Every condition uses an indexed column: blocks (channel, number) and (channel, created_at). */
 export interface BlockFilter {
@@ -147,8 +148,8 @@ function statsCount(row: CountRow | undefined, fallbackKey: string): StatsCount 
   return { key: row?.key ?? fallbackKey, transactions, valid, invalid: transactions - valid };
 }
 
-export function createAdminReads({ prisma }: { prisma: PrismaClient }): AdminReads {
-  const query = <T>(sql: Prisma.Sql): Promise<T[]> => prisma.$queryRaw<T[]>(sql);
+export function createAdminReads({ sql: reader }: { sql: SqlReader }): AdminReads {
+  const query = <T>(sql: Prisma.Sql): Promise<T[]> => reader.query<T>(sql);
   const count = async (sql: Prisma.Sql): Promise<number> => Number((await query<{ n: bigint }>(sql))[0]?.n ?? 0n);
   const range = (column: string, channel: string, r: { from: Date; to: Date }): Prisma.Sql =>
     Prisma.sql`channel = ${channel} AND ${Prisma.raw(column)} >= CAST(${r.from.toISOString()} AS timestamptz) AND ${Prisma.raw(column)} < CAST(${r.to.toISOString()} AS timestamptz)`;

@@ -5,7 +5,9 @@
  */
 import { PrismaPg } from '@prisma/adapter-pg';
 import { PrismaClient } from '@prisma/client';
-import { Pool, type PoolClient } from 'pg';
+import { Pool } from 'pg';
+
+import { observeStatements } from './sqlReader';
 
 export { Prisma, PrismaClient } from '@prisma/client';
 export type {
@@ -30,16 +32,6 @@ export interface PrismaClientOptions {
   maxConnections?: number;
   /** Called with the text of every statement sent to PostgreSQL, at the driver (tests count them; metrics may). */
   onStatement?: (sql: string) => void;
-}
-
-function observeStatements(client: PoolClient, onStatement: (sql: string) => void): void {
-  const query = client.query.bind(client) as (...args: unknown[]) => unknown;
-  const observed = (...args: unknown[]): unknown => {
-    const first = args[0] as string | { text?: string } | undefined;
-    onStatement(typeof first === 'string' ? first : (first?.text ?? ''));
-    return query(...args);
-  };
-  Object.assign(client, { query: observed });
 }
 
 /**
@@ -82,3 +74,6 @@ export { ADMIN_ORDER_KEYS, createAdminReads } from './adminReads';
 export type { AdminReads, BlockFilter, ChaincodeActivity, Stats, StatsBucket, StatsCount, StatsPoint, SyncState, TransactionFilter } from './adminReads';
 export { createAdminLoaders } from './adminLoaders';
 export type { AdminLoaders } from './adminLoaders';
+
+export { createSqlReader } from './sqlReader';
+export type { SqlReader, SqlReaderOptions } from './sqlReader';

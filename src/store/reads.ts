@@ -3,7 +3,8 @@
  * keyset-paginated on indexed columns; the batch functions take many keys and answer in ONE
  * statement, for the per-request DataLoaders (./loaders.ts).
  */
-import { Prisma, type PrismaClient } from '@prisma/client';
+import { Prisma } from '@prisma/client';
+import type { SqlReader } from './sqlReader';
 import type { Asset, AssetHistory, Block, ChaincodeEvent, TokenAccount, TokenTransfer, Transaction, TxWrite } from '@prisma/client';
 
 // The one place outside the sync worker that knows how keys are stored (a leaf module, no imports).
@@ -239,9 +240,9 @@ export function textArray(values: readonly KeyValue[]): Prisma.Sql {
   return Prisma.sql`CAST(${values.map(String)} AS text[])`;
 }
 
-/** The read queries over one Prisma client (one connection pool). */
-export function createReadQueries({ prisma }: { prisma: PrismaClient }): ReadQueries {
-  const query = <T>(sql: Prisma.Sql): Promise<T[]> => prisma.$queryRaw<T[]>(sql);
+/** The read queries over one SQL reader (one `pg` pool; see ./sqlReader.ts). */
+export function createReadQueries({ sql: reader }: { sql: SqlReader }): ReadQueries {
+  const query = <T>(sql: Prisma.Sql): Promise<T[]> => reader.query<T>(sql);
   const count = async (sql: Prisma.Sql): Promise<number> => Number((await query<{ n: bigint }>(sql))[0]?.n ?? 0n);
   const countMap = async (ids: readonly string[], sql: Prisma.Sql): Promise<Map<string, number>> => {
     const rows = await query<{ id: string; n: bigint }>(sql);

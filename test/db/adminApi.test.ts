@@ -12,7 +12,7 @@ import type { Principal } from '../../src/auth';
 import { isAppError, silentLogger } from '../../src/common';
 import { createGraphqlSchema, type AdminServices, type GatewayServices, type GraphqlContext } from '../../src/graphql';
 import { createNetworkStatus, createPeerMonitor, type ChaincodeDefinition, type PeerTarget } from '../../src/ledger';
-import { createAdminReads, createLoaders, createPrismaClient, createReadQueries, type PrismaClient } from '../../src/store';
+import { createAdminReads, createLoaders, createReadQueries, createSqlReader, type SqlReader } from '../../src/store';
 import { lockKey } from '../../src/sync';
 import { createIsolatedDatabase, type IsolatedDatabase } from './isolatedDatabase';
 
@@ -131,7 +131,7 @@ const chaincodes = {
 };
 
 let db: IsolatedDatabase;
-let prisma: PrismaClient;
+let reader: SqlReader;
 let services: GatewayServices;
 const statements: string[] = [];
 const schema = createGraphqlSchema();
@@ -145,15 +145,15 @@ beforeAll(async () => {
   } finally {
     await client.end();
   }
-  prisma = createPrismaClient({ databaseUrl: db.url, maxConnections: 4, onStatement: (sql) => statements.push(sql) });
-  const admin: AdminServices = { reads: createAdminReads({ prisma }), network, chaincodes, channels: [CHANNEL, SECOND], syncLockKey: lockKey };
-  services = { domain: { channel: CHANNEL, chaincode: 'sample' }, reads: createReadQueries({ prisma }), admin, indexWaitMs: 0 } as unknown as GatewayServices;
+  reader = createSqlReader({ databaseUrl: db.url, maxConnections: 4, onStatement: (sql) => statements.push(sql) });
+  const admin: AdminServices = { reads: createAdminReads({ sql: reader }), network, chaincodes, channels: [CHANNEL, SECOND], syncLockKey: lockKey };
+  services = { domain: { channel: CHANNEL, chaincode: 'sample' }, reads: createReadQueries({ sql: reader }), admin, indexWaitMs: 0 } as unknown as GatewayServices;
   await network.refresh();
 });
 
 afterAll(async () => {
   network.stop();
-  await prisma.$disconnect();
+  await reader.end();
   await db.drop();
 });
 

@@ -1,7 +1,7 @@
 /**
  * The GraphQL queries against the real executable schema, real loaders and read queries, and a
  * freshly migrated PostgreSQL database seeded with SQL (the cache is derived data: no Fabric
- * network needed). Statements are counted at the pg driver (createPrismaClient's onStatement).
+ * network needed). Statements are counted at the pg driver (createSqlReader's onStatement).
  */
 /* eslint-disable @typescript-eslint/no-explicit-any, @typescript-eslint/no-unsafe-member-access, @typescript-eslint/no-unsafe-assignment, @typescript-eslint/no-unsafe-call, @typescript-eslint/no-unsafe-return --
    GraphQL results are untyped JSON here; every expectation checks their shape. */
@@ -12,7 +12,7 @@ import type { Principal } from '../../src/auth';
 import { isAppError, silentLogger } from '../../src/common';
 import { createGraphqlSchema, type GatewayServices, type GraphqlContext } from '../../src/graphql';
 import { encodeCursor } from '../../src/graphql/connections';
-import { createLoaders, createPrismaClient, createReadQueries, type PrismaClient, type ReadQueries } from '../../src/store';
+import { createLoaders, createReadQueries, createSqlReader, type ReadQueries, type SqlReader } from '../../src/store';
 import { createIsolatedDatabase, type IsolatedDatabase } from './isolatedDatabase';
 
 jest.setTimeout(120_000);
@@ -91,7 +91,7 @@ INSERT INTO token_accounts (channel, chaincode, account, balance, updated_block,
 `;
 
 let db: IsolatedDatabase;
-let prisma: PrismaClient;
+let reader: SqlReader;
 let reads: ReadQueries;
 const statements: string[] = [];
 const schema = createGraphqlSchema();
@@ -105,12 +105,12 @@ beforeAll(async () => {
   } finally {
     await client.end();
   }
-  prisma = createPrismaClient({ databaseUrl: db.url, maxConnections: 4, onStatement: (sql) => statements.push(sql) });
-  reads = createReadQueries({ prisma });
+  reader = createSqlReader({ databaseUrl: db.url, maxConnections: 4, onStatement: (sql) => statements.push(sql) });
+  reads = createReadQueries({ sql: reader });
 });
 
 afterAll(async () => {
-  await prisma.$disconnect();
+  await reader.end();
   await db.drop();
 });
 

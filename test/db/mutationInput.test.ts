@@ -4,7 +4,7 @@ import { Pool } from 'pg';
 import type { Principal, UsersService } from '../../src/auth';
 import { isAppError, silentLogger } from '../../src/common';
 import { createGraphqlSchema, type GraphqlContext } from '../../src/graphql';
-import { createLedgerEvents, createLoaders, createPrismaClient, createReadQueries, type LedgerEvents, type PrismaClient } from '../../src/store';
+import { createLedgerEvents, createLoaders, createPrismaClient, createReadQueries, createSqlReader, type LedgerEvents, type PrismaClient, type SqlReader } from '../../src/store';
 import { createSubmissionService, type SubmissionExecutor, type SubmissionRow } from '../../src/submissions';
 import { createIsolatedDatabase, type IsolatedDatabase } from './isolatedDatabase';
 
@@ -23,6 +23,7 @@ const noIdentity: Principal = { ...alice, userId: 'u-none', identityLabel: undef
 let db: IsolatedDatabase;
 let pool: Pool;
 let prisma: PrismaClient;
+let reader: SqlReader;
 let ledgerEvents: LedgerEvents;
 let executed = 0;
 const schema = createGraphqlSchema();
@@ -41,7 +42,7 @@ const executor: SubmissionExecutor = {
 };
 
 async function run(principal: Principal | undefined, query: string, variables: Record<string, unknown> = {}): Promise<ExecutionResult> {
-  const reads = createReadQueries({ prisma });
+  const reads = createReadQueries({ sql: reader });
   const context: GraphqlContext = {
     requestId: 'test',
     log: silentLogger,
@@ -81,12 +82,14 @@ beforeAll(async () => {
   db = await createIsolatedDatabase('mutation_input');
   pool = new Pool({ connectionString: db.url, max: 4 });
   prisma = createPrismaClient({ databaseUrl: db.url, maxConnections: 2 });
+  reader = createSqlReader({ databaseUrl: db.url, maxConnections: 2 });
   ledgerEvents = await createLedgerEvents({ databaseUrl: db.url, prisma });
 });
 
 afterAll(async () => {
   await ledgerEvents.close();
   await prisma.$disconnect();
+  await reader.end();
   await pool.end();
   await db.drop();
 });

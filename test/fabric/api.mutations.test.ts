@@ -10,7 +10,7 @@ import { Secret, type SubmissionsConfig } from '../../src/config';
 import { createGraphqlSchema, type GatewayServices, type GraphqlContext } from '../../src/graphql';
 import { createFabricLedgerClient, type FabricLedgerClient } from '../../src/ledger';
 import { caEndpointsFromProfiles, createCertificateAuthorities, createIdentityService, createWallet, createWalletCipher, type IdentityService } from '../../src/ledger/identities';
-import { createLedgerEvents, createLoaders, createPrismaClient, createReadQueries, type LedgerEvents, type PrismaClient } from '../../src/store';
+import { createLedgerEvents, createLoaders, createPrismaClient, createReadQueries, createSqlReader, type LedgerEvents, type PrismaClient, type SqlReader } from '../../src/store';
 import { createSubmissionExecutor, createSubmissionQueue, createSubmissionService, type SubmissionQueue } from '../../src/submissions';
 import { createIsolatedDatabase, type IsolatedDatabase } from '../db/isolatedDatabase';
 import { dappConnectionProfiles } from './dappIdentities';
@@ -46,6 +46,7 @@ const settings: SubmissionsConfig = {
 
 interface Instance {
   readonly prisma: PrismaClient;
+  readonly reader: SqlReader;
   readonly pool: Pool;
   readonly ledgerEvents: LedgerEvents;
   readonly queue: SubmissionQueue;
@@ -77,6 +78,7 @@ const timingLog: Logger = {
 
 async function startInstance(): Promise<Instance> {
   const prisma = createPrismaClient({ databaseUrl: db.url, maxConnections: 4 });
+  const reader = createSqlReader({ databaseUrl: db.url, maxConnections: 4 });
   const pool = new Pool({ connectionString: db.url, max: 6 });
   pool.on('error', () => undefined);
   const ledgerEvents = await createLedgerEvents({ databaseUrl: db.url, prisma });
@@ -87,11 +89,11 @@ async function startInstance(): Promise<Instance> {
     domain,
     users,
     submissions: createSubmissionService({ pool, queue, executor, config: settings }),
-    reads: createReadQueries({ prisma }),
+    reads: createReadQueries({ sql: reader }),
     ledgerEvents,
     indexWaitMs: 20_000,
   };
-  return { prisma, pool, ledgerEvents, queue, services };
+  return { prisma, reader, pool, ledgerEvents, queue, services };
 }
 
 function context(principal: Principal | undefined, instance = instances[0]): GraphqlContext {
@@ -208,6 +210,7 @@ afterAll(async () => {
     await i.queue.stop();
     await i.pool.end();
     await i.prisma.$disconnect();
+    await i.reader.end();
   }
   await ledger.close();
   await adminPrisma.$disconnect();
