@@ -100,6 +100,20 @@ export function createSubmissionService(deps: SubmissionServiceDeps): Submission
   }
 
   async function submitAsync(user: SubmissionUser, request: SubmissionRequest, hash: string, key: string | undefined, callerLog: Logger): Promise<Submission> {
+    // A repeated key is read on the transaction's client and waited for only after it is released:
+    // reading or waiting through the pool while holding a client deadlocks the pool under a burst
+    // of retries.
+    const result = await enqueueAsync(user, request, hash, key, callerLog);
+    return 'duplicate' in result ? toSubmission(await outcomeOf(result.duplicate)) : result.created;
+  }
+
+  async function enqueueAsync(
+    user: SubmissionUser,
+    request: SubmissionRequest,
+    hash: string,
+    key: string | undefined,
+    callerLog: Logger,
+  ): Promise<{ created: Submission } | { duplicate: SubmissionRow }> {
     const client = await deps.pool.connect();
     try {
       await client.query('BEGIN');
@@ -107,8 +121,9 @@ export function createSubmissionService(deps: SubmissionServiceDeps): Submission
       if (key !== undefined) {
         const found = await client.query<SubmissionRow>('SELECT * FROM submissions WHERE user_id = $1 AND idempotency_key = $2', [user.userId, key]);
         if (found.rows[0]) {
+          const duplicate = await existing(client, user, key, hash);
           await client.query('COMMIT');
-          return toSubmission(await outcomeOf(await existing(deps.pool, user, key, hash)));
+          return { duplicate };
         }
       }
       const pending = await client.query<{ n: number }>("SELECT count(*)::int AS n FROM submissions WHERE mode = 'ASYNC' AND status IN ('QUEUED', 'SUBMITTED')");
@@ -122,13 +137,14 @@ export function createSubmissionService(deps: SubmissionServiceDeps): Submission
       const inserted = (await client.query<SubmissionRow>(INSERT, values(user, request, hash, key, 'ASYNC'))).rows[0];
       if (!inserted) {
         // A synchronous request with this key won the race (it does not take the bound lock).
+        const duplicate = await existing(client, user, key as string, hash);
         await client.query('COMMIT');
-        return toSubmission(await outcomeOf(await existing(deps.pool, user, key as string, hash)));
+        return { duplicate };
       }
       await deps.queue.enqueue(client, inserted.id);
       await client.query('COMMIT');
       callerLog.info({ submission: inserted.id, mode: 'ASYNC', fn: request.fn }, 'submission created');
-      return toSubmission(inserted);
+      return { created: toSubmission(inserted) };
     } catch (error) {
       await client.query('ROLLBACK').catch(() => undefined);
       throw error;
