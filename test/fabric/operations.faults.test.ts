@@ -22,9 +22,10 @@ import { uniqueId } from './waiting';
  * - a private, throw-away PostgreSQL cluster is stopped under `serve --role all`: /readyz says 503
  *   naming postgres, and 200 again once it is started, without restarting the gateway;
  * - both peers of Org2 are killed: /readyz says 503 naming Org2MSP, and 200 once they are back;
- * - SIGTERM in the middle of a burst of ASYNC mutations: every acknowledged submission, and every
- *   other one retried by its client with the same idempotency key on a new process, is COMMITTED
- *   once: its tx id is VALID on the ledger and the asset's ledger version says it was written once.
+ * - SIGTERM in the middle of a burst of ASYNC mutations, once the submitter has some in hand: exit
+ *   0, and every acknowledged submission, and every other one retried by its client with the same
+ *   idempotency key on a new process, is COMMITTED once: its tx id is VALID on the ledger and the
+ *   asset's ledger version says it was written once.
  */
 jest.setTimeout(420_000);
 
@@ -243,12 +244,56 @@ async function waitCommitted(ids: readonly string[], timeoutMs: number, gateway:
   }
 }
 
+/** Counts of the UpdateAsset submissions with these idempotency keys, by status. */
+async function statusesOf(keys: readonly string[]): Promise<Record<string, number>> {
+  const rows = await pool.query<{ status: string; n: number }>("SELECT status, count(*)::int AS n FROM submissions WHERE function = 'UpdateAsset' AND idempotency_key = ANY($1) GROUP BY status", [keys]);
+  return Object.fromEntries(rows.rows.map((r) => [r.status, r.n]));
+}
+
+interface Burst {
+  readonly acknowledged: (SubmissionReply | undefined)[];
+  /** How many were sent when SIGTERM went, and the statuses then. */
+  readonly terminatedAt: { sent: number; statuses: Record<string, number> };
+  readonly code: number | null;
+}
+
+/**
+ * Sends an ASYNC update of each asset, 40 ms apart, and SIGTERMs the gateway once its submitter
+ * has a job of the burst in hand (SUBMITTED), at the latest after `sigtermAfter` + 1 sends; the
+ * rest of the burst goes on against the stopping process.
+ */
+async function burstWithSigterm(gateway: GatewayProcess, token: string, ids: readonly string[], keys: readonly string[], sigtermAfter: number): Promise<Burst> {
+  const exited = once(gateway.child, 'exit') as Promise<[number | null, NodeJS.Signals | null]>;
+  const replies: Promise<SubmissionReply | undefined>[] = [];
+  let terminatedAt: Burst['terminatedAt'] | undefined;
+  for (const [i, id] of ids.entries()) {
+    replies.push(send(gateway, token, UPDATE, id, keys[i] ?? ''));
+    await sleep(40);
+    if (terminatedAt !== undefined) continue;
+    const statuses = await statusesOf(keys);
+    if ((statuses.SUBMITTED ?? 0) > 0 || i >= sigtermAfter) {
+      gateway.child.kill('SIGTERM');
+      terminatedAt = { sent: i + 1, statuses };
+    }
+  }
+  const acknowledged = await Promise.all(replies);
+  const [code] = await exited;
+  return { acknowledged, terminatedAt: terminatedAt ?? { sent: ids.length, statuses: {} }, code };
+}
+
+/** The submission's tx id is VALID on the ledger, and the asset was written once after its creation. */
+async function expectCommittedOnce(assetId: string, txId: string): Promise<void> {
+  await expect(lookupTransaction(ledger, user1, TEST_CHANNEL, txId)).resolves.toMatchObject({ found: true, validationCode: 'VALID' });
+  const bytes = await ledger.evaluate(user1, { channel: TEST_CHANNEL, chaincode: TEST_CHAINCODE, contract: 'assets', fn: 'ReadAsset', args: [assetId] });
+  expect((JSON.parse(bytes.toString('utf8')) as { version: number }).version).toBe(2);
+}
+
 test('SIGTERM during a burst of ASYNC submissions loses none: each acknowledged (or retried) one commits exactly once', async () => {
   const BURST = 30;
-  const SIGTERM_AFTER = 10;
   const first = await startGateway(db.url);
   const token = await first.login();
   const ids = Array.from({ length: BURST }, () => uniqueId('term'));
+  const keys = ids.map((id) => `update-${id}`);
 
   // The assets to update, so that a double write would show as version 3 on the ledger.
   const creates = await Promise.all(ids.map((id) => send(first, token, CREATE, id, `create-${id}`)));
@@ -260,43 +305,26 @@ test('SIGTERM during a burst of ASYNC submissions loses none: each acknowledged 
   );
 
   const t0 = Date.now();
-  const exited = once(first.child, 'exit') as Promise<[number | null, NodeJS.Signals | null]>;
-  const replies: Promise<SubmissionReply | undefined>[] = [];
-  for (const [i, id] of ids.entries()) {
-    replies.push(send(first, token, UPDATE, id, `update-${id}`));
-    if (i === SIGTERM_AFTER) first.child.kill('SIGTERM');
-    await sleep(20);
-  }
-  const acknowledged = await Promise.all(replies);
-  const [code] = await exited;
+  const { acknowledged, terminatedAt, code } = await burstWithSigterm(first, token, ids, keys, 10);
   expect(code).toBe(0);
   const byFirst = acknowledged.filter((s) => s !== undefined).length;
-  expect(byFirst).toBeGreaterThanOrEqual(SIGTERM_AFTER);
-  const left = await pool.query<{ status: string; n: number }>(
-    "SELECT status, count(*)::int AS n FROM submissions WHERE function = 'UpdateAsset' AND idempotency_key = ANY($1) GROUP BY status",
-    [ids.map((id) => `update-${id}`)],
+  expect(terminatedAt.sent).toBeLessThan(BURST);
+  expect(byFirst).toBeGreaterThanOrEqual(terminatedAt.sent);
+  expect(byFirst).toBeLessThan(BURST);
+  process.stderr.write(
+    `[operations.faults] SIGTERM after ${terminatedAt.sent} sent (then ${JSON.stringify(terminatedAt.statuses)}): ${byFirst} acknowledged, exit ${code} after ${Date.now() - t0} ms; left: ${JSON.stringify(await statusesOf(keys))}\n`,
   );
-  process.stderr.write(`[operations.faults] SIGTERM after ${SIGTERM_AFTER + 1} sent: ${byFirst} acknowledged, exit ${code} after ${Date.now() - t0} ms; left: ${JSON.stringify(left.rows)}\n`);
 
   // A new process on the same database; the clients whose request was not acknowledged retry it
   // there with the same idempotency key (the acknowledged ones are asked again too: same submission).
   const second = await startGateway(db.url, first);
-  const final = await Promise.all(ids.map((id) => send(second, token, UPDATE, id, `update-${id}`)));
+  const final = await Promise.all(ids.map((id, i) => send(second, token, UPDATE, id, keys[i] ?? '')));
   for (const [i, s] of acknowledged.entries()) if (s) expect(final[i]?.id).toBe(s.id);
   const submissionIds = final.map((s) => s?.id ?? '');
   expect(new Set(submissionIds).size).toBe(BURST);
   const rows = await waitCommitted(submissionIds, 180_000, second);
-
-  for (const [i, id] of ids.entries()) {
-    const txId = rows.get(submissionIds[i] ?? '')?.tx_id ?? '';
-    await expect(lookupTransaction(ledger, user1, TEST_CHANNEL, txId)).resolves.toMatchObject({ found: true, validationCode: 'VALID' });
-    const asset = JSON.parse((await ledger.evaluate(user1, { channel: TEST_CHANNEL, chaincode: TEST_CHAINCODE, contract: 'assets', fn: 'ReadAsset', args: [id] })).toString('utf8')) as {
-      version: number;
-    };
-    expect(asset.version).toBe(2);
-  }
-  const updates = await pool.query<{ n: number }>("SELECT count(*)::int AS n FROM submissions WHERE function = 'UpdateAsset' AND idempotency_key = ANY($1)", [ids.map((id) => `update-${id}`)]);
-  expect(updates.rows[0]?.n).toBe(BURST);
+  for (const [i, id] of ids.entries()) await expectCommittedOnce(id, rows.get(submissionIds[i] ?? '')?.tx_id ?? '');
+  expect(await statusesOf(keys)).toEqual({ COMMITTED: BURST });
   process.stderr.write(`[operations.faults] burst of ${BURST}: all committed once, ${((Date.now() - t0) / 1000).toFixed(1)} s after the SIGTERM\n`);
   expect(await second.stop()).toBe(0);
 });
