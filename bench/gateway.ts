@@ -15,7 +15,7 @@ import { Client } from 'pg';
 
 import { silentLogger } from '../src/common';
 import { createGraphqlSchema, type GatewayServices } from '../src/graphql';
-import { createLoaders, createPrismaClient, createReadQueries } from '../src/store';
+import { createLoaders, createReadQueries, createSqlReader } from '../src/store';
 import { createIsolatedDatabase, type IsolatedDatabase } from '../test/db/isolatedDatabase';
 import { freePort } from '../test/fabric/gatewayProcess';
 import { log, percentile, positiveInt, summarise } from './common';
@@ -33,7 +33,7 @@ import { BENCH_CHAINCODE, BENCH_CHANNEL, startBenchNetwork, waitUntilEndorsable,
  *    and answering the same JSON, its own process), same pages, same concurrency, rounds
  *    alternating so that drift hits both. Before measuring, both answers are compared page by
  *    page, and the statements the baseline runs are compared with those the store sends to the
- *    driver for the same query (createPrismaClient's onStatement, the real schema and loaders).
+ *    driver for the same query (createSqlReader's onStatement, the real schema and loaders).
  * 2. A SYNC mutation's latency (updateAsset, one at a time): the client's total, the ledger commit
  *    (the submission's completedAt - createdAt, both PostgreSQL's clock), and the wait for the
  *    cache (the gateway's own log line for the write: indexWaitMs), p50/p99.
@@ -67,6 +67,7 @@ interface Options {
   portBase: number;
   reuseNetwork: boolean;
   profileGateway?: string;
+  gatewayNodeFlags: string;
 }
 
 interface GraphqlReply<T> {
@@ -107,13 +108,13 @@ interface Gateway {
 }
 
 /** `serve --role all` with the settings the test harness uses; its log (JSON lines) goes to a file. */
-async function startGateway(databaseUrl: string, portBase: number, run: string, profileDir?: string): Promise<Gateway> {
+async function startGateway(databaseUrl: string, portBase: number, run: string, nodeFlags: readonly string[], profileDir?: string): Promise<Gateway> {
   const port = await freePort();
   const admin = { username: `gwbadmin${run}`, password: randomBytes(12).toString('base64url') };
   const logPath = path.join(tmpdir(), `bench-gateway-${run}.log`);
   const fd = openSync(logPath, 'w');
   const profile = profileDir === undefined ? [] : ['--cpu-prof', '--cpu-prof-dir', path.resolve(profileDir)];
-  const child = spawn(process.execPath, [...profile, '--import', 'tsx', path.join(repoRoot, 'src', 'cli', 'serve.ts'), '--role', 'all'], {
+  const child = spawn(process.execPath, [...nodeFlags, ...profile, '--import', 'tsx', path.join(repoRoot, 'src', 'cli', 'serve.ts'), '--role', 'all'], {
     cwd: repoRoot,
     env: {
       ...process.env,
@@ -308,9 +309,9 @@ async function checkEquivalence(gateway: Gateway, baselineUrl: string, token: st
   }
   // The statements: the store's (at the driver, through the real schema and loaders) and the baseline's.
   const statements: string[] = [];
-  const prisma = createPrismaClient({ databaseUrl, maxConnections: 2, onStatement: (sql) => statements.push(sql) });
+  const reader = createSqlReader({ databaseUrl, maxConnections: 2, onStatement: (sql) => statements.push(sql) });
   try {
-    const reads = createReadQueries({ prisma });
+    const reads = createReadQueries({ sql: reader });
     const domain = { channel: BENCH_CHANNEL, chaincode: BENCH_CHAINCODE };
     const services = { domain, reads, indexWaitMs: 0 } as unknown as GatewayServices;
     const principal = { userId: portalUser.userId, username: portalUser.username, role: 'USER' as const, mspId: 'Org1MSP', identityLabel: undefined };
@@ -322,7 +323,7 @@ async function checkEquivalence(gateway: Gateway, baselineUrl: string, token: st
     });
     if (result.errors) throw new Error(`in-process portal query: ${result.errors.map((e) => e.message).join('; ')}`);
   } finally {
-    await prisma.$disconnect();
+    await reader.end();
   }
   const traced = await fetch(baselineUrl, { method: 'POST', body: JSON.stringify({ first: PAGE_SIZE, history: HISTORY, after: pages[0], trace: true }) });
   const baselineStatements = ((await traced.json()) as { extensions: { statements: string[] } }).extensions.statements;
@@ -498,6 +499,7 @@ async function main(): Promise<void> {
     .option('--mutations <n>', 'SYNC mutations, one at a time', positiveInt, 50)
     .option('--port-base <n>', 'port base of the benchmark network', positiveInt, 39000)
     .option('--reuse-network', 'keep the network and its ledger from the last run instead of starting a new one', false)
+    .option('--gateway-node-flags <flags>', 'V8/Node flags for the serve process, e.g. "--max-semi-space-size=64"', '')
     .option('--profile-gateway <dir>', "write the serve process's CPU profile (node --cpu-prof) into <dir> when it stops")
     .parse()
     .opts<Options>();
@@ -514,7 +516,7 @@ async function main(): Promise<void> {
     await waitUntilEndorsable(bench.network, `probe-gateway-${run}`);
     database = await createIsolatedDatabase('bench_gateway');
     log('scratch database migrated (prisma migrate deploy); starting serve --role all');
-    gateway = await startGateway(database.url, options.portBase, run, options.profileGateway);
+    gateway = await startGateway(database.url, options.portBase, run, options.gatewayNodeFlags.split(/\s+/).filter(Boolean), options.profileGateway);
     db = new Client({ connectionString: database.url });
     await db.connect();
     log(`building data through the API: ${options.users} users, ${options.assets} assets x ${options.changes} changes (ASYNC mutations)`);
