@@ -62,7 +62,7 @@ interface Reply {
 async function call(http: HttpServer, options: { method?: string; url: string; headers?: Record<string, string>; payload?: unknown }): Promise<Reply> {
   const base = urls.get(http) ?? (await http.listen()).url;
   urls.set(http, base);
-  const body = options.payload === undefined ? undefined : typeof options.payload === 'string' ? options.payload : JSON.stringify(options.payload);
+  const body = options.payload === undefined ? undefined : typeof options.payload === 'string' || Buffer.isBuffer(options.payload) ? options.payload : JSON.stringify(options.payload);
   const response = await fetch(`${base}${options.url}`, { method: options.method ?? 'GET', headers: options.headers ?? {}, ...(body === undefined ? {} : { body }) });
   const text = await response.text();
   return { statusCode: response.status, headers: Object.fromEntries(response.headers.entries()), body: text, json: () => JSON.parse(text) as unknown };
@@ -131,6 +131,15 @@ describe('the HTTP server', () => {
     const large = await call(http, { method: 'POST', url: '/graphql', headers: json, payload: { query: GATEWAY, variables: { pad: 'x'.repeat(110_000) } } });
     expect(large.statusCode).toBe(413);
     expect(large.json()).toMatchObject({ errors: [{ extensions: { code: 'BAD_REQUEST' } }] });
+  });
+
+  it('refuses a JSON body that is not valid UTF-8 instead of running it with replacement characters', async () => {
+    const broken = Buffer.concat([Buffer.from('{"query":"{ gateway { channel } }","variables":{"x":"'), Buffer.from([0xc3, 0x28, 0xff]), Buffer.from('"}}')]);
+    const response = await call(http, { method: 'POST', url: '/graphql', headers: json, payload: broken });
+    expect(response.statusCode).toBe(400);
+    expect(response.json()).toEqual({ errors: [{ message: 'the request body is not valid UTF-8', extensions: { code: 'BAD_REQUEST' } }] });
+    const fine = await call(http, { method: 'POST', url: '/graphql', headers: json, payload: Buffer.from('{"query":"{ gateway { channel } }","variables":{"x":"Zürich ✓"}}') });
+    expect(fine.statusCode).toBe(200);
   });
 
   it('bounds batched requests by GATEWAY_MAX_BATCH', async () => {

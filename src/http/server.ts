@@ -68,6 +68,27 @@ declare module 'fastify' {
   }
 }
 
+/**
+ * JSON bodies must be valid UTF-8: Node would otherwise decode broken bytes as U+FFFD and the
+ * request would run with arguments the client never sent. Fastify's own parser (with its
+ * prototype-poisoning checks) does the rest.
+ */
+function acceptOnlyUtf8Json(app: FastifyInstance): void {
+  const parseJson = app.getDefaultJsonParser('error', 'error');
+  const utf8 = new TextDecoder('utf-8', { fatal: true });
+  app.removeContentTypeParser('application/json');
+  app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (request, body, done) => {
+    let text: string;
+    try {
+      text = utf8.decode(body as Buffer);
+    } catch {
+      done(Object.assign(new AppError(ErrorCode.BAD_REQUEST, 'the request body is not valid UTF-8'), { statusCode: 400 }), undefined);
+      return;
+    }
+    void parseJson(request, text, done);
+  });
+}
+
 export async function createHttpServer(deps: HttpServerDeps): Promise<HttpServer> {
   const { config, log } = deps;
   const app = Fastify({
@@ -78,6 +99,7 @@ export async function createHttpServer(deps: HttpServerDeps): Promise<HttpServer
     return503OnClosing: true,
   });
   app.decorateRequest('principal', undefined);
+  acceptOnlyUtf8Json(app);
   app.addHook('onSend', async (request, reply) => {
     void reply.header(REQUEST_ID_HEADER, request.id);
   });
