@@ -3,7 +3,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['**/dist/**', '**/node_modules/**', 'coverage/**', 'eslint.config.mjs', 'jest.config.js', 'chaincode/jest.config.js'] },
+  { ignores: ['**/dist/**', '**/node_modules/**', 'coverage/**', 'eslint.config.mjs', 'jest.config.js', 'jest.faults.config.js', 'chaincode/jest.config.js'] },
   { ignores: ['prisma/engine/**'] }, // plain-JS Prisma schema-engine stand-in, outside every tsconfig (see its header)
   js.configs.recommended,
   ...tseslint.configs.strictTypeChecked,
