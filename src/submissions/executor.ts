@@ -229,14 +229,24 @@ export function createSubmissionExecutor(deps: SubmissionExecutorDeps): Submissi
 
   async function locked<T>(submissionId: string, work: (client: PoolClient) => Promise<T>): Promise<T> {
     const client = await deps.pool.connect();
+    // The pool only listens on idle clients: PostgreSQL ending this session while the job waits on
+    // the ledger would emit an unhandled 'error' and crash the process (fault suite, restart of
+    // PostgreSQL). The next query fails instead, and the broken client is discarded on release.
+    let broken: Error | undefined;
+    const onError = (error: Error): void => {
+      broken = error;
+      log.warn({ submission: submissionId, err: error.message }, 'the database session of a job in hand ended');
+    };
+    client.on('error', onError);
     let held = false;
     try {
       held = (await client.query<{ locked: boolean }>(LOCK_SQL, [submissionId])).rows[0]?.locked === true;
       if (!held) throw new RetryLater('another submitter is working on this submission');
       return await work(client);
     } finally {
-      if (held) await client.query(UNLOCK_SQL, [submissionId]).catch(() => undefined);
-      client.release();
+      if (held && !broken) await client.query(UNLOCK_SQL, [submissionId]).catch(() => undefined);
+      client.off('error', onError);
+      client.release(broken);
     }
   }
 
