@@ -1,10 +1,12 @@
 import { appendFileSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 
+import { Client } from 'pg';
+
 import { createIsolatedDatabase, type IsolatedDatabase } from '../db/isolatedDatabase';
 import { startGatewayProcess, type GatewayProcess } from '../fabric/gatewayProcess';
 import { checkInvariants, newScenarioRecord, type ScenarioRecord } from '../fabric/invariants';
-import { uniqueId } from '../fabric/waiting';
+import { eventually, uniqueId } from '../fabric/waiting';
 import { startWorkload, underWay, type Workload, type WorkloadClient, type WorkloadSummary } from './workload';
 
 /**
@@ -92,6 +94,21 @@ export async function startEnvironment(options: { name: string; gateways?: numbe
     throw error;
   }
   return environment;
+}
+
+/** Waits until a submitter has a job in hand (a submission SUBMITTED: sent, outcome not recorded); how many. */
+export async function jobsInHand(databaseUrl: string, timeoutMs = 60_000): Promise<number> {
+  const db = new Client({ connectionString: databaseUrl });
+  await db.connect();
+  try {
+    return await eventually(async () => {
+      const n = (await db.query<{ n: number }>("SELECT count(*)::int AS n FROM submissions WHERE status = 'SUBMITTED'")).rows[0]?.n ?? 0;
+      if (n === 0) throw new Error('no job in hand');
+      return n;
+    }, timeoutMs);
+  } finally {
+    await db.end();
+  }
 }
 
 /** The invariant checker on the scenario's record; the result line is appended to test-artifacts/faults/results.jsonl. */

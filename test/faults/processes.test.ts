@@ -8,14 +8,13 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 
 import { createClient } from 'graphql-ws';
-import { Client } from 'pg';
 import WebSocket from 'ws';
 
 import type { GatewayProcess } from '../fabric/gatewayProcess';
 import { cacheHeight } from '../fabric/syncProcess';
 import { TEST_CHANNEL } from '../fabric/testNetwork';
 import { eventually } from '../fabric/waiting';
-import { alive, runScenario, startEnvironment, type Environment } from './environment';
+import { alive, jobsInHand, runScenario, startEnvironment, type Environment } from './environment';
 
 jest.setTimeout(900_000);
 
@@ -28,17 +27,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await env.stopAll();
 });
-
-/** Submissions SUBMITTED now: a submitter sent them to the ledger and has not recorded the outcome. */
-async function submittedCount(): Promise<number> {
-  const db = new Client({ connectionString: env.databaseUrl });
-  await db.connect();
-  try {
-    return (await db.query<{ n: number }>("SELECT count(*)::int AS n FROM submissions WHERE status = 'SUBMITTED'")).rows[0]?.n ?? 0;
-  } finally {
-    await db.end();
-  }
-}
 
 /** The sync replica that holds the channel's lock now (ledger_gateway_sync_leader 1). */
 async function leader(syncs: readonly GatewayProcess[]): Promise<GatewayProcess> {
@@ -85,11 +73,7 @@ test('the submitter SIGKILLed with jobs in hand: another one finishes them, each
     const [submitter] = env.processes.submitter.filter(alive);
     if (!submitter) throw new Error('no submitter');
     // SIGKILL once it has a job in hand: a submission it has sent to the ledger, not yet settled.
-    const inHand = await eventually(async () => {
-      const n = await submittedCount();
-      if (n === 0) throw new Error('no job in hand yet');
-      return n;
-    }, 60_000);
+    const inHand = await jobsInHand(env.databaseUrl);
     const faultAt = Date.now();
     await submitter.kill('SIGKILL');
     await sleep(3000);
