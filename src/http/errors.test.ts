@@ -1,7 +1,7 @@
 import { GraphQLError } from 'graphql';
 
 import { AppError, ErrorCode } from '../common/errors';
-import { formatGraphqlError, httpFailure, MASKED_MESSAGE } from './errors';
+import { formatGraphqlError, httpFailure, isDatabaseUnavailable, MASKED_MESSAGE } from './errors';
 
 /** A resolver's error as Apollo Server hands it to formatError: wrapped, with a path. */
 function fromResolver(original: Error): GraphQLError {
@@ -62,5 +62,31 @@ describe('httpFailure', () => {
       body: { errors: [{ message: MASKED_MESSAGE, extensions: { code: 'INTERNAL_SERVER_ERROR' } }] },
       expected: false,
     });
+  });
+});
+
+describe('a database that cannot be reached', () => {
+  // The shapes seen with PostgreSQL stopped: Prisma 7 through @prisma/adapter-pg, and pg directly.
+  const prismaDown = Object.assign(new Error("Invalid `prisma.user.findFirst()` invocation: Can't reach database server at 127.0.0.1:5999"), { name: 'PrismaClientKnownRequestError', code: 'P1001' });
+  const rawDown = Object.assign(new Error("Raw query failed. Code: `N/A`. Message: `Can't reach database server at 127.0.0.1:5999`"), { name: 'PrismaClientKnownRequestError', code: 'P2010' });
+  const pgDown = Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:5999'), { code: 'ECONNREFUSED' });
+  const pgShutdown = Object.assign(new Error('terminating connection due to administrator command'), { code: '57P01' });
+  const wrapped = new Error('reading the user failed', { cause: pgDown });
+
+  it('is DATABASE_UNAVAILABLE (503) for the whole request and inside a GraphQL result, not a masked 500', () => {
+    for (const error of [prismaDown, rawDown, pgDown, pgShutdown, wrapped]) {
+      expect(isDatabaseUnavailable(error)).toBe(true);
+      expect(httpFailure(error)).toMatchObject({ status: 503, body: { errors: [{ extensions: { code: 'DATABASE_UNAVAILABLE' } }] }, expected: true });
+      expect(formatGraphqlError({ message: error.message, path: ['me'] }, error)).toEqual({ message: 'the database is unavailable; try again shortly', path: ['me'], extensions: { code: 'DATABASE_UNAVAILABLE' } });
+    }
+  });
+
+  it('leaves other database errors masked', () => {
+    const constraint = Object.assign(new Error('duplicate key value violates unique constraint'), { code: '23505' });
+    const otherPrisma = Object.assign(new Error('Unique constraint failed'), { name: 'PrismaClientKnownRequestError', code: 'P2002' });
+    for (const error of [constraint, otherPrisma]) {
+      expect(isDatabaseUnavailable(error)).toBe(false);
+      expect(httpFailure(error).status).toBe(500);
+    }
   });
 });

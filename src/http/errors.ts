@@ -20,9 +20,35 @@ export interface ExpectedError {
   readonly details?: Readonly<Record<string, unknown>>;
 }
 
+/** Prisma's codes for "can't reach / lost the database server", and pg's (node and SQLSTATE class 08, 57P0x). */
+const PRISMA_UNREACHABLE = new Set(['P1001', 'P1002', 'P1017']);
+const PG_UNREACHABLE = /^(ECONNREFUSED|ECONNRESET|ETIMEDOUT|EPIPE|08\w{3}|57P0[123])$/;
+const UNREACHABLE_MESSAGE = /can't reach database server|connection terminated|terminating connection due to administrator command|the database system is (starting up|shutting down)/i;
+
+/**
+ * Whether an error (or one of its causes) says PostgreSQL could not be reached. While the database
+ * restarts, every request fails this way: callers get DATABASE_UNAVAILABLE (503, retry later)
+ * rather than a masked internal error.
+ */
+export function isDatabaseUnavailable(error: unknown, depth = 0): boolean {
+  if (typeof error !== 'object' || error === null || depth > 4) return false;
+  return saysUnreachable(error) || ('cause' in error && isDatabaseUnavailable(error.cause, depth + 1));
+}
+
+function saysUnreachable(error: object): boolean {
+  const code = 'code' in error && typeof error.code === 'string' ? error.code : '';
+  const name = 'name' in error && typeof error.name === 'string' ? error.name : '';
+  const prisma = name.startsWith('Prisma');
+  if (PRISMA_UNREACHABLE.has(code) || (!prisma && PG_UNREACHABLE.test(code))) return true;
+  return error instanceof Error && (prisma || name === 'Error') && UNREACHABLE_MESSAGE.test(error.message);
+}
+
+const DATABASE_UNAVAILABLE: ExpectedError = { code: ErrorCode.DATABASE_UNAVAILABLE, message: 'the database is unavailable; try again shortly' };
+
 /** The code, message and shareable details of an expected error; undefined for an unexpected one. */
 export function expectedError(error: unknown): ExpectedError | undefined {
   const original = unwrapResolverError(error);
+  if (isDatabaseUnavailable(original)) return DATABASE_UNAVAILABLE;
   if (original instanceof AppError) {
     if (original.code === ErrorCode.INTERNAL) return undefined;
     const shareable = !PRIVATE_DETAILS.has(original.code) && Object.keys(original.details).length > 0;
@@ -58,6 +84,7 @@ export function errorBody(code: ErrorCode, message: string): ErrorBody {
 
 /** Status and body for a failure of the HTTP layer (Fastify's errors carry `statusCode`). */
 export function httpFailure(error: unknown): { status: number; body: ErrorBody; expected: boolean } {
+  if (isDatabaseUnavailable(error)) return { status: HTTP_STATUS.DATABASE_UNAVAILABLE, body: errorBody(ErrorCode.DATABASE_UNAVAILABLE, DATABASE_UNAVAILABLE.message), expected: true };
   if (error instanceof AppError && error.code !== ErrorCode.INTERNAL) {
     return { status: HTTP_STATUS[error.code], body: errorBody(error.code, error.message), expected: true };
   }
