@@ -15,7 +15,7 @@ import { BENCH_CHAINCODE as CHAINCODE, BENCH_CHANNEL as CHANNEL, startBenchNetwo
  * `node --import tsx bench/dapp.ts`: submit throughput and latency through the DApp layer's ledger
  * client against a plain fabric-network script with the same identity, chaincode function,
  * commit strategy and concurrency, in the same run (rounds alternate so that drift hits both).
- * Runs its own network (.fabric-test-dapp-bench/, ports 33000+) and keeps it between runs.
+ * Runs its own network (.fabric-test-dapp-bench/, ports 28000+) and keeps it between runs.
  */
 const repoRoot = path.resolve(__dirname, '..');
 
@@ -64,7 +64,7 @@ async function main(): Promise<void> {
     .option('--count <n>', 'submissions per round and client', positiveInt, 200)
     .option('--concurrency <n>', 'submissions in flight', positiveInt, 16)
     .option('--rounds <n>', 'rounds per client (alternating)', positiveInt, 3)
-    .option('--port-base <n>', 'port base of the benchmark network', positiveInt, 33000)
+    .option('--port-base <n>', 'port base of the benchmark network', positiveInt, 28000)
     .parse()
     .opts<{ count: number; concurrency: number; rounds: number; portBase: number }>();
   log('starting the benchmark network (reused when up)');

@@ -23,7 +23,7 @@ import { BENCH_CHAINCODE, BENCH_CHANNEL, startBenchNetwork, waitUntilEndorsable,
 
 /**
  * `npm run bench:gateway`: the GraphQL gateway as deployed (`serve --role all` as its own process,
- * on its own Fabric network in .fabric-test-gateway-bench/, ports 39000+, new for each run unless
+ * on its own Fabric network in .fabric-test-gateway-bench/, ports 26000+, new for each run unless
  * --reuse-network, and a scratch database migrated with `prisma migrate deploy`), with data built
  * through its API. Measures:
  *
@@ -497,7 +497,7 @@ async function main(): Promise<void> {
     .option('--rounds <n>', 'rounds per side (alternating)', positiveInt, 3)
     .option('--pages <n>', 'pages of 50 the load goes through', positiveInt, 4)
     .option('--mutations <n>', 'SYNC mutations, one at a time', positiveInt, 50)
-    .option('--port-base <n>', 'port base of the benchmark network', positiveInt, 39000)
+    .option('--port-base <n>', 'port base of the benchmark network', positiveInt, 26000)
     .option('--reuse-network', 'keep the network and its ledger from the last run instead of starting a new one', false)
     .option('--gateway-node-flags <flags>', 'V8/Node flags for the serve process, e.g. "--max-semi-space-size=64"', '')
     .option('--profile-gateway <dir>', "write the serve process's CPU profile (node --cpu-prof) into <dir> when it stops")
