@@ -93,13 +93,19 @@ test('after a mutation, /metrics of serve --role all shows the operation, the co
   expect(created.errors).toBeUndefined();
 
   const indexed = await checkpoint();
-  const body = await metricsUntil(all.url, (b) => sample(b, 'ledger_gateway_sync_indexed_height', { channel: TEST_CHANNEL }) === indexed && (b.match(/^ledger_gateway_peer_ledger_height\{.*channel="mychannel"/gm) ?? []).length === 4);
+  // Peer heights come from the monitor's last round (every PEER_MONITOR_INTERVAL_MS): wait for a
+  // round that saw every peer at or beyond the block just indexed.
+  const peerHeights = (b: string): number[] => (b.match(/^ledger_gateway_peer_ledger_height\{.*channel="mychannel".*$/gm) ?? []).map((line) => Number(line.split(' ').pop()));
+  const body = await metricsUntil(
+    all.url,
+    (b) => sample(b, 'ledger_gateway_sync_indexed_height', { channel: TEST_CHANNEL }) === indexed && peerHeights(b).length === 4 && peerHeights(b).every((h) => h >= indexed),
+  );
   expect(sample(body, 'ledger_gateway_graphql_operation_duration_seconds_count', { operation: 'OpsCreate', type: 'mutation' })).toBe(1);
   expect(sample(body, 'ledger_gateway_submissions_total', { outcome: 'committed' })).toBeGreaterThanOrEqual(1);
   for (const phase of ['endorse', 'order', 'commit']) expect(sample(body, 'ledger_gateway_submission_phase_seconds_count', { phase })).toBeGreaterThanOrEqual(1);
   expect(sample(body, 'ledger_gateway_sync_leader', { channel: TEST_CHANNEL })).toBe(1);
   expect(sample(body, 'ledger_gateway_sync_batch_blocks_count', { channel: TEST_CHANNEL })).toBeGreaterThanOrEqual(1);
-  for (const line of body.match(/^ledger_gateway_peer_ledger_height\{.*channel="mychannel".*$/gm) ?? []) expect(Number(line.split(' ').pop())).toBeGreaterThanOrEqual(indexed);
+  for (const height of peerHeights(body)) expect(height).toBeGreaterThanOrEqual(indexed);
   expect(sample(body, 'ledger_gateway_peer_up', { msp: 'Org2MSP' })).toBe(1);
   expect(body).toMatch(/^ledger_gateway_submission_queue_depth\{role="all"\} 0$/m);
   expect(body).toContain('ledger_gateway_process_resident_memory_bytes');
