@@ -14,7 +14,7 @@ import { createGraphqlSchema, type AdminServices, type GatewayServices, type Gra
 import { createNetworkStatus, createPeerMonitor, type ChaincodeDefinition, type PeerTarget } from '../../src/ledger';
 import { createAdminReads, createLoaders, createReadQueries, createSqlReader, type SqlReader } from '../../src/store';
 import { lockKey } from '../../src/sync';
-import { createIsolatedDatabase, type IsolatedDatabase } from './isolatedDatabase';
+import { createSeededDatabase, type IsolatedDatabase } from './isolatedDatabase';
 
 jest.setTimeout(120_000);
 
@@ -137,14 +137,7 @@ const statements: string[] = [];
 const schema = createGraphqlSchema();
 
 beforeAll(async () => {
-  db = await createIsolatedDatabase('db_admin_api');
-  const client = new Client({ connectionString: db.url });
-  await client.connect();
-  try {
-    await client.query(SEED);
-  } finally {
-    await client.end();
-  }
+  db = await createSeededDatabase('db_admin_api', SEED);
   reader = createSqlReader({ databaseUrl: db.url, maxConnections: 4, onStatement: (sql) => statements.push(sql) });
   const admin: AdminServices = { reads: createAdminReads({ sql: reader }), network, chaincodes, channels: [CHANNEL, SECOND], syncLockKey: lockKey };
   services = { domain: { channel: CHANNEL, chaincode: 'sample' }, reads: createReadQueries({ sql: reader }), admin, indexWaitMs: 0 } as unknown as GatewayServices;

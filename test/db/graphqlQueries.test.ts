@@ -6,14 +6,13 @@
 /* eslint-disable @typescript-eslint/no-explicit-any, @typescript-eslint/no-unsafe-member-access, @typescript-eslint/no-unsafe-assignment, @typescript-eslint/no-unsafe-call, @typescript-eslint/no-unsafe-return --
    GraphQL results are untyped JSON here; every expectation checks their shape. */
 import { graphql, type ExecutionResult } from 'graphql';
-import { Client } from 'pg';
 
 import type { Principal } from '../../src/auth';
 import { isAppError, silentLogger } from '../../src/common';
 import { createGraphqlSchema, type GatewayServices, type GraphqlContext } from '../../src/graphql';
 import { encodeCursor } from '../../src/graphql/connections';
 import { createLoaders, createReadQueries, createSqlReader, type ReadQueries, type SqlReader } from '../../src/store';
-import { createIsolatedDatabase, type IsolatedDatabase } from './isolatedDatabase';
+import { createSeededDatabase, type IsolatedDatabase } from './isolatedDatabase';
 
 jest.setTimeout(120_000);
 
@@ -97,14 +96,7 @@ const statements: string[] = [];
 const schema = createGraphqlSchema();
 
 beforeAll(async () => {
-  db = await createIsolatedDatabase('db_gql_queries');
-  const client = new Client({ connectionString: db.url });
-  await client.connect();
-  try {
-    await client.query(SEED);
-  } finally {
-    await client.end();
-  }
+  db = await createSeededDatabase('db_gql_queries', SEED);
   reader = createSqlReader({ databaseUrl: db.url, maxConnections: 4, onStatement: (sql) => statements.push(sql) });
   reads = createReadQueries({ sql: reader });
 });

@@ -92,3 +92,19 @@ export async function createIsolatedDatabase(prefix: string): Promise<IsolatedDa
   }
   return { url, drop };
 }
+
+/** An isolated database with `seed` (one SQL script: the cache rows a test reads) applied after the migrations. */
+export async function createSeededDatabase(prefix: string, seed: string): Promise<IsolatedDatabase> {
+  const db = await createIsolatedDatabase(prefix);
+  const client = new Client({ connectionString: db.url });
+  try {
+    await client.connect();
+    await client.query(seed);
+  } catch (error) {
+    await db.drop();
+    throw error;
+  } finally {
+    await client.end();
+  }
+  return db;
+}
