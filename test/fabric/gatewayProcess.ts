@@ -51,6 +51,8 @@ export interface GatewayProcessOptions {
   readonly env?: Record<string, string>;
   /** How long to wait for /readyz (default 120 s: the first start enrolls the admin at the CA). */
   readonly readyTimeoutMs?: number;
+  /** The port to listen on (default: a free one the OS picks, which may lie in the ephemeral range). */
+  readonly port?: number;
 }
 
 export async function freePort(): Promise<number> {
@@ -64,7 +66,7 @@ export async function freePort(): Promise<number> {
 }
 
 export async function startGatewayProcess(options: GatewayProcessOptions): Promise<GatewayProcess> {
-  const port = await freePort();
+  const port = options.port ?? (await freePort());
   const walletKey = options.walletKey ?? randomBytes(32).toString('base64');
   const jwtSecret = options.jwtSecret ?? randomBytes(32).toString('base64');
   const admin = { username: options.adminUsername ?? `gwadmin${randomBytes(4).toString('hex')}`, password: randomBytes(12).toString('base64url') };

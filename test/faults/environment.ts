@@ -44,14 +44,15 @@ export interface Environment {
 
 export const alive = (p: GatewayProcess): boolean => p.child.exitCode === null && p.child.signalCode === null;
 
-export async function startEnvironment(options: { name: string; gateways?: number; syncs?: number; databaseUrl?: string; env?: Record<string, string> }): Promise<Environment> {
+/** `port`: where the n-th process of a role listens (default: a free port the OS picks). */
+export async function startEnvironment(options: { name: string; gateways?: number; syncs?: number; databaseUrl?: string; env?: Record<string, string>; port?: (role: Role, n: number) => number }): Promise<Environment> {
   let db: IsolatedDatabase | undefined;
   const databaseUrl = options.databaseUrl ?? (db = await createIsolatedDatabase(`faults_${options.name}`)).url;
   const processes: Record<Role, GatewayProcess[]> = { gateway: [], sync: [], submitter: [] };
   let first: GatewayProcess | undefined;
   const start = async (role: Role): Promise<GatewayProcess> => {
     const shared = first ? { walletKey: first.walletKey, jwtSecret: first.jwtSecret, adminUsername: first.admin.username } : {};
-    const p = await startGatewayProcess({ databaseUrl, role, env: { ...FAST_ENV, ...options.env }, ...shared });
+    const p = await startGatewayProcess({ databaseUrl, role, env: { ...FAST_ENV, ...options.env }, port: options.port?.(role, processes[role].length), ...shared });
     first ??= p;
     processes[role].push(p);
     return p;
