@@ -140,6 +140,10 @@ export interface GatewayConfig {
   readonly rateLimit: { readonly max: number; readonly windowMs: number };
   /** A WebSocket whose unsent data grows past this is closed rather than buffered further. */
   readonly wsMaxBufferedBytes: number;
+  /** Subscriptions open at once on one WebSocket; one more is refused (RATE_LIMITED) until one completes. */
+  readonly wsMaxSubscriptions: number;
+  /** WebSocket connections open at once per signed-in user (per client address when anonymous); 0 turns the bound off. */
+  readonly wsMaxConnectionsPerClient: number;
   /** How long SIGTERM waits for requests in flight before closing their connections. */
   readonly shutdownGraceMs: number;
 }
@@ -295,6 +299,8 @@ function loadGatewayConfig(env: NodeJS.ProcessEnv, problems: string[], int: IntR
     },
     rateLimit: { max: int('GATEWAY_RATE_LIMIT_MAX', 600, 0, 10_000_000), windowMs: int('GATEWAY_RATE_LIMIT_WINDOW_MS', 60_000, 100, 86_400_000) },
     wsMaxBufferedBytes: int('GATEWAY_WS_MAX_BUFFERED_BYTES', 1_048_576, 1024, 1_073_741_824),
+    wsMaxSubscriptions: int('GATEWAY_WS_MAX_SUBSCRIPTIONS', 100, 1, 100_000),
+    wsMaxConnectionsPerClient: int('GATEWAY_WS_MAX_CONNECTIONS_PER_CLIENT', 50, 0, 1_000_000),
     shutdownGraceMs: int('GATEWAY_SHUTDOWN_GRACE_MS', 10_000, 0, 600_000),
   };
 }

@@ -3,7 +3,7 @@ import type { Server } from 'node:http';
 
 import { GraphQLError, OperationTypeNode, getOperationAST, parse, specifiedRules, validate, type DocumentNode, type ExecutionArgs } from 'graphql';
 import type { FormattedExecutionResult } from 'graphql-ws';
-import { useServer } from 'graphql-ws/use/ws';
+import { useServer, type Extra } from 'graphql-ws/use/ws';
 import { WebSocketServer } from 'ws';
 
 import { bearerToken, type Principal } from '../auth';
@@ -14,6 +14,7 @@ import type { GraphqlContext } from '../graphql';
 import { formatGraphqlError, logIfUnexpected } from './errors';
 import type { DocumentLimits } from './limits';
 import type { GraphqlEndpoint } from './server';
+import { createConnectionCounter, tooManySubscriptions, TOO_MANY_CONNECTIONS_CLOSE_CODE } from './wsBounds';
 
 /**
  * Subscriptions over WebSocket (graphql-ws protocol) on the HTTP server's port and path. The
@@ -21,12 +22,16 @@ import type { GraphqlEndpoint } from './server';
  * no token is an anonymous connection, a bad one is refused (close 4403, graphql-ws's "Forbidden").
  * Only subscriptions are accepted here (queries and mutations go over HTTP, through the rate
  * limit); each passes the same document limits as HTTP. A client that does not read its messages
- * is closed (1008) once the socket's unsent data passes GATEWAY_WS_MAX_BUFFERED_BYTES.
+ * is closed (1008) once the socket's unsent data passes GATEWAY_WS_MAX_BUFFERED_BYTES. One client
+ * holds at most GATEWAY_WS_MAX_CONNECTIONS_PER_CLIENT connections and each connection at most
+ * GATEWAY_WS_MAX_SUBSCRIPTIONS subscriptions (wsBounds.ts).
  */
 export const SLOW_CLIENT_CLOSE_CODE = 1008;
 
 interface ConnectionExtra extends Record<PropertyKey, unknown> {
   principal?: Principal;
+  /** The key this connection is counted under (set once counted, so that only counted ones are released). */
+  clientKey?: string;
 }
 
 export interface Subscriptions {
@@ -45,6 +50,19 @@ export function attachSubscriptions(options: {
   const { endpoint, limits, config, log } = options;
   const wss = new WebSocketServer({ server: options.server, path: options.path, maxPayload: config.bodyLimitBytes });
   const rules = [...specifiedRules, ...limits.validationRules];
+  const connections = createConnectionCounter(config.wsMaxConnectionsPerClient);
+  /** Counts the connection for its client (the user, or the address when anonymous); false when over the bound. */
+  const admit = (ctx: { extra: Extra & ConnectionExtra }): boolean => {
+    const key = ctx.extra.principal ? `user:${ctx.extra.principal.userId}` : `ip:${ctx.extra.request.socket.remoteAddress ?? '?'}`;
+    if (!connections.acquire(key)) {
+      log.warn({ client: key.startsWith('user:') ? key : 'anonymous', bound: config.wsMaxConnectionsPerClient }, 'refusing a WebSocket connection: the client has too many open');
+      // Closed here with its own code; graphql-ws's 4403 after `false` then finds the socket closing and sends nothing.
+      ctx.extra.socket.close(TOO_MANY_CONNECTIONS_CLOSE_CODE, `RATE_LIMITED: at most ${config.wsMaxConnectionsPerClient} connections per client`);
+      return false;
+    }
+    ctx.extra.clientKey = key;
+    return true;
+  };
   const disposable = useServer<Record<string, unknown> | undefined, ConnectionExtra>(
     {
       schema: endpoint.schema,
@@ -52,18 +70,24 @@ export function attachSubscriptions(options: {
       async onConnect(ctx) {
         const params = ctx.connectionParams ?? {};
         const header = params.authorization ?? params.Authorization;
-        if (header === undefined || header === '') return true;
+        if (header === undefined || header === '') return admit(ctx);
         const token = typeof header === 'string' ? bearerToken(header) : undefined;
         if (!token) return false;
         try {
           ctx.extra.principal = await endpoint.services.users.authenticate(token);
-          return true;
+          return admit(ctx);
         } catch (error) {
           if (!isAppError(error, ErrorCode.UNAUTHENTICATED)) log.error({ err: messageOf(error) }, 'WebSocket authentication failed unexpectedly');
           return false;
         }
       },
+      onClose(ctx) {
+        if (ctx.extra.clientKey !== undefined) connections.release(ctx.extra.clientKey);
+      },
       onSubscribe(ctx, _id, payload): ExecutionArgs | readonly GraphQLError[] {
+        // graphql-ws registers this subscription's id before calling the hook, so it is counted here.
+        const tooMany = tooManySubscriptions(Object.keys(ctx.subscriptions).length, config.wsMaxSubscriptions);
+        if (tooMany) return [tooMany];
         let document: DocumentNode;
         try {
           document = parse(payload.query, limits.parseOptions);
