@@ -2,6 +2,7 @@ import PgBoss from 'pg-boss';
 
 import { silentLogger, type Logger } from '../common';
 import type { SubmissionsConfig } from '../config';
+import { startJobLoop, type JobLoop, type JobStore } from './jobLoop';
 
 /**
  * The durable queue of asynchronous submissions: pg-boss (jobs in PostgreSQL, schema `pgboss`).
@@ -72,26 +73,40 @@ export async function createSubmissionQueue(options: SubmissionQueueOptions): Pr
       if (!(await boss.getQueue(SUBMISSION_QUEUE))) throw error;
     }
   }
+  let loop: JobLoop | undefined;
   return {
     async enqueue(executor, submissionId) {
       const db = { executeSql: (text: string, values?: unknown[]) => executor.query(text, values) };
       await boss.send(SUBMISSION_QUEUE, { submissionId }, { db } as PgBoss.SendOptions);
     },
-    async work(concurrency, handler) {
-      for (let i = 0; i < concurrency; i++) {
-        await boss.work<{ submissionId: string }>(
-          SUBMISSION_QUEUE,
-          { batchSize: 1, pollingIntervalSeconds: config.pollingSeconds, includeMetadata: true },
-          async (jobs) => {
-            for (const job of jobs) {
-              await handler({ submissionId: job.data.submissionId, retryCount: job.retryCount, retryLimit: job.retryLimit });
-            }
-          },
-        );
-      }
+    work(concurrency, handler) {
+      // Our own loop, not boss.work(): see jobLoop.ts (pg-boss ends jobs without catching).
+      if (loop) return Promise.reject(new Error('the submission queue is already being worked'));
+      loop = startJobLoop({ store: pgBossJobs(boss), handler, concurrency, pollMs: config.pollingSeconds * 1000, log });
+      return Promise.resolve();
     },
     async stop() {
-      await boss.stop({ graceful: true, wait: true, timeout: 10_000 });
+      await loop?.stop(STOP_WAIT_MS);
+      await boss.stop({ graceful: true, wait: true, timeout: STOP_WAIT_MS });
+    },
+  };
+}
+
+/** How long a stop waits for the jobs in hand (and for pg-boss's own stop). */
+const STOP_WAIT_MS = 10_000;
+
+/** pg-boss as the job loop's store: one job per fetch, with its tries so far. */
+function pgBossJobs(boss: PgBoss): JobStore {
+  return {
+    async fetch() {
+      const [job] = await boss.fetch<{ submissionId: string }>(SUBMISSION_QUEUE, { batchSize: 1, includeMetadata: true });
+      return job && { id: job.id, job: { submissionId: job.data.submissionId, retryCount: job.retryCount, retryLimit: job.retryLimit } };
+    },
+    async complete(id) {
+      await boss.complete(SUBMISSION_QUEUE, id);
+    },
+    async fail(id, reason) {
+      await boss.fail(SUBMISSION_QUEUE, id, { message: reason });
     },
   };
 }
