@@ -1,0 +1,369 @@
+import './soakEnv';
+
+import { mkdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+
+import { Command, InvalidArgumentError } from 'commander';
+import { Client } from 'pg';
+
+import { addCounts, distribution, judgeGrowth, soakVerdict, type Distribution, type Growth, type Sample } from '../src/common/soakStats';
+import { databaseUrl } from '../test/db/isolatedDatabase';
+import { checkInvariants } from '../test/fabric/invariants';
+import { TEST_PORT_BASE, TEST_STATE_DIR } from '../test/fabric/testNetwork';
+import { uniqueId } from '../test/fabric/waiting';
+import { alive, startEnvironment, type Environment, type Role } from '../test/faults/environment';
+import { startWorkload, underWay, type WorkloadClient, type WorkloadSummary } from '../test/faults/workload';
+import { log, positiveInt } from './common';
+import { BENCH_CHANNEL, startBenchNetwork, waitUntilEndorsable, type BenchNetwork } from './network';
+import { createProbe, fetchText, metricSumsBy, POSTGRES_SERIES, type Probe, type Watched } from './soakProbe';
+import { startQueryStream, type QueryStreamSummary } from './soakQueries';
+
+/**
+ * `npm run soak [-- --minutes N]` (issue #8): a long mixed workload at a steady rate below
+ * capacity against the stack as deployed, watching for memory growth and sync lag:
+ *
+ * - its own Fabric network, new for each run (.fabric-soak/, ports 23000-23059; see soakEnv.ts),
+ *   a scratch database migrated with `prisma migrate deploy`, and `serve --role gateway`,
+ *   `--role sync` and `--role submitter` as separate processes (ports 23080-23082), with the
+ *   image's Node settings (NODE_ENV=production, 128 MiB semi-spaces) and the config defaults;
+ * - writes: the fault suite's workload (test/faults/workload.ts), `--writers` user loops (SYNC and
+ *   ASYNC createAsset with idempotency keys, retried with their key) and the admin's SYNC mints,
+ *   `--pause-ms` between one loop's operations; reads: `--queries` per second, open loop
+ *   (soakQueries.ts);
+ * - every `--sample-seconds`: RSS of the three roles, the 10 Fabric nodes and the chaincode server,
+ *   the private memory of PostgreSQL's backends for the database, the sync worker's lag gauges,
+ *   and each SYNC write's commit -> indexed time from the gateway's log (soakProbe.ts);
+ * - at the end: per process RSS at the start (after `--warmup-minutes`) and at the end and the
+ *   least-squares trend in MiB per 10 min, flat when below `--max-growth`; lag p50/p99/max; errors
+ *   by code; request counts; the invariant checker (test/fabric/invariants.ts). Printed, and written
+ *   with every sample to test-artifacts/soak/soak-<time>.json.
+ *
+ * Exits 1 when a client saw an error, the invariants fail, a process died, or a trend is not
+ * flat. Every process it started is stopped by pid at the end and on SIGINT (Ctrl-C: the load
+ * stops, the summary of what ran is still made; a second Ctrl-C skips it), the database dropped,
+ * the network stopped (its state stays in .fabric-soak/ for a post-mortem).
+ */
+const repoRoot = path.resolve(__dirname, '..');
+
+interface Options {
+  minutes: number;
+  warmupMinutes: number | undefined;
+  writers: number;
+  pauseMs: number;
+  queries: number;
+  sampleSeconds: number;
+  maxGrowth: number;
+}
+
+/** The settings the roles run with: the image's Node flags and src/config's defaults, over the fault suite's fast test values. */
+const SOAK_ENV: Record<string, string> = {
+  NODE_ENV: 'production',
+  NODE_OPTIONS: '--max-semi-space-size=128',
+  METRICS_POLL_MS: '5000',
+  PEER_MONITOR_INTERVAL_MS: '5000',
+  GATEWAY_SHUTDOWN_GRACE_MS: '10000',
+  SUBMITTER_JOB_EXPIRE_SECONDS: '180',
+  SUBMITTER_MAINTENANCE_SECONDS: '30',
+  SUBMITTER_POLLING_SECONDS: '1',
+  SUBMITTER_RETRY_DELAY_SECONDS: '2',
+  // The per-user rate limit stays raised (FAST_ENV): the soak's three users stand for many.
+};
+
+/** Role ports above the network's 23000-23059. */
+const ROLE_OFFSET: Record<Role, number> = { gateway: 80, sync: 81, submitter: 82 };
+
+function positiveNumber(value: string): number {
+  const n = Number(value);
+  if (!Number.isFinite(n) || n <= 0) throw new InvalidArgumentError('must be a positive number');
+  return n;
+}
+
+function parseOptions(): Options {
+  return new Command('soak')
+    .option('--minutes <n>', 'how long the load runs, warm-up included', positiveNumber, 30)
+    .option('--warmup-minutes <n>', 'left out of the trends (default: a sixth of the run, at most 5)', positiveNumber)
+    .option('--writers <n>', 'user loops of SYNC/ASYNC createAsset (the admin mints in one more)', positiveInt, 4)
+    .option('--pause-ms <n>', "pause between one loop's operations", positiveInt, 400)
+    .option('--queries <n>', 'queries per second (open loop)', positiveNumber, 20)
+    .option('--sample-seconds <n>', 'seconds between samples', positiveNumber, 5)
+    .option('--max-growth <n>', 'MiB per 10 min at or above which an RSS trend is growth', positiveNumber, 10)
+    .parse()
+    .opts<Options>();
+}
+
+/** Everything started, stopped in reverse order; each step runs once however often `stop` is called. */
+function createStack(): { add(name: string, stop: () => Promise<unknown>): void; stop(): Promise<void> } {
+  const steps: { name: string; stop: () => Promise<unknown> }[] = [];
+  return {
+    add: (name, stop) => steps.push({ name, stop }),
+    async stop() {
+      for (let step = steps.pop(); step; step = steps.pop()) {
+        await step.stop().catch((error: unknown) => {
+          log(`stopping ${step.name} failed: ${String(error)}`);
+        });
+      }
+    },
+  };
+}
+
+class Interrupted extends Error {}
+
+interface Running {
+  readonly environment: Environment;
+  readonly probe: Probe;
+  readonly loadStartedAt: number;
+  /** Stops the queries and the writers and settles the ASYNC submissions; once, however often called. */
+  stopLoad(): Promise<[QueryStreamSummary, WorkloadSummary]>;
+  /** Stops the periodic samples; once. */
+  stopSampling(): Promise<void>;
+}
+
+interface RoleExit {
+  readonly role: string;
+  readonly code: number | null;
+  readonly signal: string | null;
+}
+
+interface Summary {
+  readonly command: string;
+  readonly options: Options;
+  readonly startedAt: string;
+  readonly loadMinutes: number;
+  readonly warmupMinutes: number;
+  readonly writes: WorkloadSummary;
+  readonly mutationsPerSecond: number;
+  readonly reads: Omit<QueryStreamSummary, 'latenciesMs'> & { readonly latencyMs: Distribution; readonly perSecond: number };
+  readonly growth: readonly Growth[];
+  readonly writeLagMs: Distribution;
+  readonly notIndexed: number;
+  readonly syncLagBlocksMax: number;
+  readonly syncLagSecondsMax: number;
+  readonly serverErrorsByCode: Record<string, number>;
+  readonly errorsByCode: Record<string, number>;
+  readonly committed: number;
+  readonly failedSubmissions: number;
+  readonly invariants: readonly string[];
+  readonly roleExits: readonly RoleExit[];
+  readonly loadAverage: { readonly min: number; readonly mean: number; readonly max: number };
+  readonly verdict: { readonly pass: boolean; readonly reasons: readonly string[] };
+}
+
+async function main(): Promise<number> {
+  const options = parseOptions();
+  const warmupMinutes = options.warmupMinutes ?? Math.min(5, options.minutes / 6);
+  const stack = createStack();
+  let interrupts = 0;
+  let onInterrupt: () => void = () => undefined;
+  const interrupted = new Promise<void>((resolve) => {
+    onInterrupt = resolve;
+  });
+  process.on('SIGINT', () => {
+    interrupts++;
+    log(interrupts === 1 ? 'SIGINT: stopping the load, then the summary (Ctrl-C again to skip it)' : 'SIGINT again: stopping everything now');
+    onInterrupt();
+    if (interrupts === 2) void stack.stop().then(() => process.exit(130));
+  });
+  const checkpoint = (): void => {
+    if (interrupts > 0) throw new Interrupted('interrupted during setup');
+  };
+  try {
+    const running = await setUp(options, stack, checkpoint);
+    log(`load running for ${options.minutes} min (warm-up ${warmupMinutes.toFixed(1)} min): ${options.writers} writer loops + the admin, ${options.queries} queries/s`);
+    // The load started before the writers' first successes were awaited; it runs `minutes` from its start.
+    await Promise.race([sleep(running.loadStartedAt + options.minutes * 60_000 - Date.now()), interrupted]);
+    const summary = await finish(running, options, warmupMinutes, stack);
+    report(summary, writeArtefacts(running.probe, summary));
+    return interrupts > 0 ? 130 : summary.verdict.pass ? 0 : 1;
+  } catch (error) {
+    if (!(error instanceof Interrupted)) throw error;
+    log(error.message);
+    return 130;
+  } finally {
+    await stack.stop();
+  }
+}
+
+async function setUp(options: Options, stack: ReturnType<typeof createStack>, checkpoint: () => void): Promise<Running> {
+  log(`starting a new network in ${path.relative(repoRoot, TEST_STATE_DIR)} (ports ${TEST_PORT_BASE}+)`);
+  const network = await startBenchNetwork({ stateDir: TEST_STATE_DIR, portBase: TEST_PORT_BASE, fresh: true });
+  stack.add('the network', () => network.stop());
+  checkpoint();
+  await waitUntilEndorsable(network.network, uniqueId('soak-probe'));
+  checkpoint();
+  log('starting gateway, sync and submitter (scratch database)');
+  const environment = await startEnvironment({ name: 'soak', env: SOAK_ENV, port: (role, n) => TEST_PORT_BASE + ROLE_OFFSET[role] + n * 3 });
+  stack.add('the roles and the database', () => environment.stopAll());
+  checkpoint();
+  const gateway = environment.processes.gateway[0];
+  const sync = environment.processes.sync[0];
+  const submitter = environment.processes.submitter[0];
+  if (!gateway || !sync || !submitter) throw new Error('a role did not start');
+
+  const pg = new Client({ connectionString: databaseUrl('postgres') });
+  await pg.connect();
+  stack.add('the monitoring connection', () => pg.end());
+  const probe = createProbe({
+    watched: await watchedProcesses(network, environment),
+    pg,
+    database: new URL(environment.databaseUrl).pathname.slice(1),
+    syncMetricsUrl: `${sync.url}/metrics`,
+    channel: BENCH_CHANNEL,
+    gatewayOutput: () => gateway.output(),
+  });
+
+  const users = environment.clients.filter((c) => !c.admin);
+  const admin = environment.clients.filter((c) => c.admin);
+  const writers: WorkloadClient[] = [...Array.from({ length: options.writers }, (_, i) => users[i % users.length]).filter((c): c is WorkloadClient => c !== undefined), ...admin];
+  const loadStartedAt = Date.now();
+  const workload = startWorkload({ gateways: () => environment.liveGateways(), clients: writers, record: environment.record, pauseMs: options.pauseMs });
+  const queries = startQueryStream({ gateway: () => environment.liveGateways()[0], clients: environment.clients, perSecond: options.queries });
+  let loadStopped: Promise<[QueryStreamSummary, WorkloadSummary]> | undefined;
+  const stopLoad = (): Promise<[QueryStreamSummary, WorkloadSummary]> => (loadStopped ??= Promise.all([queries.stop(), workload.stop()]));
+  stack.add('the load', stopLoad);
+  let sampling = Promise.resolve();
+  const timer = setInterval(() => {
+    sampling = sampling.then(() => probe.sample());
+  }, options.sampleSeconds * 1000);
+  const stopSampling = async (): Promise<void> => {
+    clearInterval(timer);
+    await sampling;
+  };
+  stack.add('the sampler', stopSampling);
+  await probe.sample();
+  await underWay(workload, loadStartedAt);
+  return { environment, probe, loadStartedAt, stopLoad, stopSampling };
+}
+
+/** The 10 Fabric nodes, the chaincode server and the three roles, by pid. */
+async function watchedProcesses(network: BenchNetwork, environment: Environment): Promise<Watched[]> {
+  const watched: Watched[] = [];
+  for (const role of ['gateway', 'sync', 'submitter'] as const) {
+    const pid = environment.processes[role][0]?.child.pid;
+    if (pid !== undefined) watched.push({ name: role, kind: 'node role', pid });
+  }
+  for (const node of await network.network.status()) {
+    if (node.pid !== undefined) watched.push({ name: node.name, kind: 'fabric', pid: node.pid });
+  }
+  for (const chaincode of await network.deployer.list(BENCH_CHANNEL)) {
+    if (chaincode.server?.pid !== undefined) watched.push({ name: `chaincode ${chaincode.name}`, kind: 'chaincode', pid: chaincode.server.pid });
+  }
+  return watched;
+}
+
+/** Stops the load, settles it, checks the invariants, stops the roles with SIGTERM; the summary. */
+async function finish(running: Running, options: Options, warmupMinutes: number, stack: ReturnType<typeof createStack>): Promise<Summary> {
+  const { environment, probe } = running;
+  const loadEndedAt = Date.now();
+  log('stopping the load; waiting for the ASYNC submissions to settle');
+  const [reads, writes] = await running.stopLoad();
+  await running.stopSampling();
+  await probe.sample();
+  const gateway = environment.processes.gateway[0];
+  const serverMetrics = gateway ? await fetchText(`${gateway.url}/metrics`) : undefined;
+  const serverErrorsByCode = serverMetrics === undefined ? { 'no /metrics': 1 } : metricSumsBy(serverMetrics, 'ledger_gateway_graphql_errors_total', 'code');
+  log('checking the invariants');
+  const report = await checkInvariants({ databaseUrl: environment.databaseUrl, record: environment.record, indexTimeoutMs: 60_000 });
+  const lost = Object.values(environment.processes)
+    .flat()
+    .filter((p) => !alive(p))
+    .map((p) => `pid ${p.child.pid ?? '?'} (${p.child.exitCode ?? p.child.signalCode ?? '?'})`);
+  const roleExits = await stopRoles(environment);
+  await stack.stop();
+
+  const from = running.loadStartedAt + warmupMinutes * 60_000;
+  const growth = [...probe.data.memory.entries()].map(([name, series]) =>
+    // PostgreSQL's backends are judged on their private memory (shared buffers they touch show in RSS and are not theirs).
+    judgeGrowth(name === POSTGRES_SERIES ? `${POSTGRES_SERIES} (RssAnon, sum)` : name, series, { from, thresholdMiBPer10Min: options.maxGrowth }),
+  );
+  const loadSeconds = (loadEndedAt - running.loadStartedAt) / 1000;
+  const errorsByCode = addCounts(
+    writes.errorsByCode,
+    reads.errorsByCode,
+    writes.gaveUp > 0 ? { 'gave up': writes.gaveUp } : {},
+    reads.skipped > 0 ? { 'query not sent (too many in flight)': reads.skipped } : {},
+    environment.record.failed.length > 0 ? { 'submission FAILED': environment.record.failed.length } : {},
+  );
+  const exited = [...lost, ...[...probe.data.gone.keys()].map((name) => `${name} (gone at ${new Date(probe.data.gone.get(name) ?? 0).toISOString()})`)];
+  const { latenciesMs, ...readCounts } = reads;
+  const loads = probe.data.loadAverage.map((s) => s.value);
+  return {
+    command: `npm run soak -- ${process.argv.slice(2).join(' ')}`.trim(),
+    options,
+    startedAt: new Date(running.loadStartedAt).toISOString(),
+    loadMinutes: loadSeconds / 60,
+    warmupMinutes,
+    writes,
+    mutationsPerSecond: writes.mutationsAcknowledged / loadSeconds,
+    reads: { ...readCounts, latencyMs: distribution(latenciesMs), perSecond: reads.sent / loadSeconds },
+    growth,
+    writeLagMs: distribution(probe.data.writeLagMs.map((s) => s.value)),
+    notIndexed: probe.data.notIndexed,
+    syncLagBlocksMax: maxOf(probe.data.lagBlocks),
+    syncLagSecondsMax: maxOf(probe.data.lagSeconds),
+    serverErrorsByCode,
+    errorsByCode,
+    committed: environment.record.committed.length,
+    failedSubmissions: environment.record.failed.length,
+    invariants: report.violations,
+    roleExits,
+    loadAverage: { min: Math.min(...loads), mean: loads.reduce((s, v) => s + v, 0) / Math.max(1, loads.length), max: Math.max(...loads) },
+    verdict: soakVerdict({ growth, errorsByCode, invariantViolations: report.violations, exited }),
+  };
+}
+
+/** SIGTERM to each role, as a rollout would: each must exit 0 within 30 s (else it is killed by stopAll). */
+async function stopRoles(environment: Environment): Promise<RoleExit[]> {
+  const exits: RoleExit[] = [];
+  for (const role of ['gateway', 'submitter', 'sync'] as const) {
+    for (const p of environment.processes[role].filter(alive)) {
+      const code = await Promise.race([p.stop(), sleep(30_000).then(() => 'timeout' as const)]);
+      exits.push({ role, code: code === 'timeout' ? null : code, signal: code === 'timeout' ? 'no exit within 30 s' : p.child.signalCode });
+    }
+  }
+  return exits;
+}
+
+const maxOf = (series: readonly Sample[]): number => series.reduce((m, s) => Math.max(m, s.value), 0);
+
+/** The summary and every sample (for plots and a post-mortem) in test-artifacts/soak/; the file's path. */
+function writeArtefacts(probe: Probe, summary: Summary): string {
+  const dir = path.join(repoRoot, 'test-artifacts', 'soak');
+  mkdirSync(dir, { recursive: true });
+  const file = path.join(dir, `soak-${summary.startedAt.replace(/[:.]/g, '-')}.json`);
+  const { data } = probe;
+  const samples = { memory: Object.fromEntries(data.memory), writeLagMs: data.writeLagMs, lagBlocks: data.lagBlocks, lagSeconds: data.lagSeconds, postgresBackends: data.postgresBackends, loadAverage: data.loadAverage };
+  writeFileSync(file, JSON.stringify({ summary, samples }));
+  return file;
+}
+
+const f1 = (n: number): string => (Number.isFinite(n) ? n.toFixed(1) : '-');
+
+function report(summary: Summary, file: string): void {
+  const lines = [
+    '',
+    `soak: ${summary.command}`,
+    `load ${f1(summary.loadMinutes)} min from ${summary.startedAt}, warm-up ${f1(summary.warmupMinutes)} min; load average ${f1(summary.loadAverage.min)}-${f1(summary.loadAverage.max)} (mean ${f1(summary.loadAverage.mean)})`,
+    `writes: ${summary.writes.mutationsAcknowledged} acknowledged (${f1(summary.mutationsPerSecond)}/s), ${summary.writes.attempts} attempts incl. the loops' queries, p50 ${summary.writes.p50Ms} ms, p99 ${summary.writes.p99Ms} ms; ${summary.committed} tx ids committed, ${summary.failedSubmissions} submissions failed, ${summary.writes.gaveUp} given up`,
+    `reads: ${summary.reads.sent} sent (${f1(summary.reads.perSecond)}/s), ${summary.reads.ok} ok, ${summary.reads.skipped} not sent; p50 ${f1(summary.reads.latencyMs.p50)} ms, p99 ${f1(summary.reads.latencyMs.p99)} ms, max ${f1(summary.reads.latencyMs.max)} ms`,
+    `sync lag, commit -> indexed per SYNC write: ${summary.writeLagMs.count} writes, p50 ${summary.writeLagMs.p50} ms, p99 ${summary.writeLagMs.p99} ms, max ${summary.writeLagMs.max} ms (${summary.notIndexed} not indexed in time); sync_lag_blocks max ${summary.syncLagBlocksMax}, sync_lag_seconds max ${f1(summary.syncLagSecondsMax)}`,
+    `errors seen by clients: ${JSON.stringify(summary.errorsByCode)}; the gateway's graphql_errors_total: ${JSON.stringify(summary.serverErrorsByCode)}`,
+    `invariants: ${summary.invariants.length === 0 ? 'pass' : summary.invariants.join('; ')}`,
+    `roles stopped with SIGTERM: ${summary.roleExits.map((e) => `${e.role} exit ${e.code ?? e.signal ?? '?'}`).join(', ')}`,
+    '',
+    `${'process'.padEnd(34)}${'start MiB'.padStart(11)}${'end MiB'.padStart(11)}${'MiB/10 min'.padStart(12)}  judgement (< ${summary.options.maxGrowth} MiB/10 min is flat)`,
+    ...summary.growth.map((g) => `${g.name.padEnd(34)}${f1(g.startMiB).padStart(11)}${f1(g.endMiB).padStart(11)}${f1(g.trendMiBPer10Min ?? Number.NaN).padStart(12)}  ${g.flat ? 'flat' : 'GROWS'}`),
+    '',
+    summary.verdict.pass ? 'PASS' : `FAIL:\n  - ${summary.verdict.reasons.join('\n  - ')}`,
+    `summary and samples: ${path.relative(repoRoot, file)}`,
+  ];
+  console.log(lines.join('\n'));
+}
+
+main().then(
+  (code) => process.exit(code),
+  (error: unknown) => {
+    console.error(error);
+    process.exit(1);
+  },
+);
