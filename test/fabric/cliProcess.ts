@@ -20,8 +20,13 @@ export interface CliProcess {
   kill(signal?: NodeJS.Signals): Promise<void>;
 }
 
-export function startCliProcess(command: string, args: readonly string[], env: Record<string, string>): CliProcess {
-  const child = spawn(process.execPath, ['--import', 'tsx', path.join(repoRoot, 'src', 'cli', `${command}.ts`), ...args], {
+/**
+ * `prefix` runs the command through another program that then execs Node (e.g. `ip netns exec
+ * <name>`, which keeps the pid, so `kill()` still reaches the command itself).
+ */
+export function startCliProcess(command: string, args: readonly string[], env: Record<string, string>, prefix: readonly string[] = []): CliProcess {
+  const [file, ...argv] = [...prefix, process.execPath, '--import', 'tsx', path.join(repoRoot, 'src', 'cli', `${command}.ts`), ...args] as [string, ...string[]];
+  const child = spawn(file, argv, {
     cwd: repoRoot,
     env: { ...process.env, FABRIC_STATE_DIR: TEST_STATE_DIR, FABRIC_PORT_BASE: String(TEST_PORT_BASE), LOG_LEVEL: 'info', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],

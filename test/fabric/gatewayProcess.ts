@@ -53,6 +53,10 @@ export interface GatewayProcessOptions {
   readonly readyTimeoutMs?: number;
   /** The port to listen on (default: a free one the OS picks, which may lie in the ephemeral range). */
   readonly port?: number;
+  /** Runs the process inside this network namespace (`ip netns exec`; root only). Default: none. */
+  readonly netns?: string;
+  /** The address it listens on and is called at (e.g. its namespace's address). Default 127.0.0.1. */
+  readonly host?: string;
 }
 
 export async function freePort(): Promise<number> {
@@ -69,11 +73,12 @@ export async function startGatewayProcess(options: GatewayProcessOptions): Promi
   const port = options.port ?? (await freePort());
   const walletKey = options.walletKey ?? randomBytes(32).toString('base64');
   const jwtSecret = options.jwtSecret ?? randomBytes(32).toString('base64');
+  const host = options.host ?? '127.0.0.1';
   const admin = { username: options.adminUsername ?? `gwadmin${randomBytes(4).toString('hex')}`, password: randomBytes(12).toString('base64url') };
   const child = startCliProcess('serve', ['--role', options.role ?? 'all'], {
     DATABASE_URL: options.databaseUrl,
     PORT: String(port),
-    HOST: '127.0.0.1',
+    HOST: host,
     WALLET_KEY: walletKey,
     AUTH_JWT_SECRET: jwtSecret,
     AUTH_BOOTSTRAP_ADMIN_USERNAME: admin.username,
@@ -82,8 +87,8 @@ export async function startGatewayProcess(options: GatewayProcessOptions): Promi
     GATEWAY_CHANNEL: TEST_CHANNEL,
     SYNC_LOCK_POLL_MS: '300',
     ...options.env,
-  });
-  const url = `http://127.0.0.1:${port}`;
+  }, options.netns === undefined ? [] : ['ip', 'netns', 'exec', options.netns]);
+  const url = `http://${host}:${port}`;
   const graphqlUrl = `${url}/graphql`;
   const graphql = async <T>(query: string, variables: Record<string, unknown> = {}, token?: string): Promise<GraphqlReply<T>> => {
     const response = await fetch(graphqlUrl, {
@@ -98,7 +103,7 @@ export async function startGatewayProcess(options: GatewayProcessOptions): Promi
     ...child,
     url,
     graphqlUrl,
-    websocketUrl: `ws://127.0.0.1:${port}/graphql`,
+    websocketUrl: `ws://${host}:${port}/graphql`,
     admin,
     walletKey,
     jwtSecret,

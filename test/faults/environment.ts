@@ -4,7 +4,7 @@ import path from 'node:path';
 import { Client } from 'pg';
 
 import { createIsolatedDatabase, type IsolatedDatabase } from '../db/isolatedDatabase';
-import { startGatewayProcess, type GatewayProcess } from '../fabric/gatewayProcess';
+import { startGatewayProcess, type GatewayProcess, type GatewayProcessOptions } from '../fabric/gatewayProcess';
 import { checkInvariants, newScenarioRecord, type ScenarioRecord } from '../fabric/invariants';
 import { eventually, uniqueId } from '../fabric/waiting';
 import { startWorkload, underWay, type Workload, type WorkloadClient, type WorkloadSummary } from './workload';
@@ -44,15 +44,26 @@ export interface Environment {
 
 export const alive = (p: GatewayProcess): boolean => p.child.exitCode === null && p.child.signalCode === null;
 
-/** `port`: where the n-th process of a role listens (default: a free port the OS picks). */
-export async function startEnvironment(options: { name: string; gateways?: number; syncs?: number; databaseUrl?: string; env?: Record<string, string>; port?: (role: Role, n: number) => number }): Promise<Environment> {
+/**
+ * `port`: where the n-th process of a role listens (default: a free port the OS picks). `launch`:
+ * every process in a network namespace, listening on its address (the partition scenario).
+ */
+export async function startEnvironment(options: {
+  name: string;
+  gateways?: number;
+  syncs?: number;
+  databaseUrl?: string;
+  env?: Record<string, string>;
+  port?: (role: Role, n: number) => number;
+  launch?: Pick<GatewayProcessOptions, 'netns' | 'host'>;
+}): Promise<Environment> {
   let db: IsolatedDatabase | undefined;
   const databaseUrl = options.databaseUrl ?? (db = await createIsolatedDatabase(`faults_${options.name}`)).url;
   const processes: Record<Role, GatewayProcess[]> = { gateway: [], sync: [], submitter: [] };
   let first: GatewayProcess | undefined;
   const start = async (role: Role): Promise<GatewayProcess> => {
     const shared = first ? { walletKey: first.walletKey, jwtSecret: first.jwtSecret, adminUsername: first.admin.username } : {};
-    const p = await startGatewayProcess({ databaseUrl, role, env: { ...FAST_ENV, ...options.env }, port: options.port?.(role, processes[role].length), ...shared });
+    const p = await startGatewayProcess({ databaseUrl, role, env: { ...FAST_ENV, ...options.env }, port: options.port?.(role, processes[role].length), ...options.launch, ...shared });
     first ??= p;
     processes[role].push(p);
     return p;
