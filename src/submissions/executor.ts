@@ -52,6 +52,16 @@ export class RetryLater extends Error {
   override readonly name = 'RetryLater';
 }
 
+/**
+ * The database session of an attempt ended under it (PostgreSQL restarted or went away); `cause` is
+ * the session's own error, which says so (57P01, "Connection terminated"), so callers answer
+ * DATABASE_UNAVAILABLE, not a masked internal error. The attempt is safe to repeat: its recorded
+ * transaction ids are looked up first.
+ */
+export class SessionLost extends Error {
+  override readonly name = 'SessionLost';
+}
+
 export interface ExecuteOptions {
   /** The last try: a transient failure becomes FAILED instead of being left for a retry. */
   readonly final: boolean;
@@ -243,6 +253,12 @@ export function createSubmissionExecutor(deps: SubmissionExecutorDeps): Submissi
       held = (await client.query<{ locked: boolean }>(LOCK_SQL, [submissionId])).rows[0]?.locked === true;
       if (!held) throw new RetryLater('another submitter is working on this submission');
       return await work(client);
+    } catch (error) {
+      // What failed after the session ended is only "the client is not queryable": name the cause.
+      if (broken && !isAppError(error) && !(error instanceof RetryLater)) {
+        throw new SessionLost(`the database session ended during the attempt: ${error instanceof Error ? error.message : String(error)}`, { cause: broken });
+      }
+      throw error;
     } finally {
       if (held && !broken) await client.query(UNLOCK_SQL, [submissionId]).catch(() => undefined);
       client.off('error', onError);

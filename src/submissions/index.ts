@@ -7,7 +7,7 @@ export { createSubmissionService } from './service';
 export { recordOutcome, recordPhases, submissionOutcome, SUBMISSION_OUTCOMES } from './outcome';
 export type { SubmissionMetrics, SubmissionOutcome } from './outcome';
 export type { SubmissionService, SubmissionServiceDeps, SubmitOptions } from './service';
-export { createSubmissionExecutor, RetryLater, requestOf } from './executor';
+export { createSubmissionExecutor, RetryLater, requestOf, SessionLost } from './executor';
 export type { ExecuteOptions, SubmissionExecutor, SubmissionExecutorDeps } from './executor';
 export { createSubmissionQueue, SUBMISSION_QUEUE } from './queue';
 export type { SqlExecutor, SubmissionJob, SubmissionQueue, SubmissionQueueOptions } from './queue';

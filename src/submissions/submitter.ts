@@ -8,7 +8,8 @@ import type { SubmissionJob, SubmissionQueue } from './queue';
  * Works the queue: `concurrency` jobs at a time in this process. A job whose handler throws is
  * retried by pg-boss after `SUBMITTER_RETRY_DELAY_SECONDS`; a job whose submitter died stays
  * active until `SUBMITTER_JOB_EXPIRE_SECONDS`, then is retried by whichever submitter runs
- * pg-boss's maintenance. Either way the executor checks the ledger before sending again.
+ * pg-boss's maintenance. Either way the executor checks the ledger before sending again. The end
+ * of a job is recorded even across a PostgreSQL outage (the queue's job loop, `jobLoop.ts`).
  */
 export interface SubmitterDeps {
   readonly queue: Pick<SubmissionQueue, 'work' | 'stop'>;
@@ -44,11 +45,19 @@ export function createSubmitter(deps: SubmitterDeps): Submitter {
   let timer: NodeJS.Timeout | undefined;
   let sweeping: Promise<void> | undefined;
 
-  /** Synchronous submissions whose gateway stopped mid-way: settled from the ledger, never resent. */
+  /**
+   * Synchronous submissions whose gateway stopped mid-way (or lost PostgreSQL mid-way): settled
+   * from the ledger, never resent. One with a recorded transaction id is looked at on every sweep:
+   * the executor's lock says no gateway is at it any more, and `settleAbandoned` itself waits out
+   * the grace of an id not found yet, so its caller's retry gets the outcome as soon as it is
+   * known. One without waits `abandonedAfterMs`: its gateway may not have taken the lock yet.
+   */
   async function sweepAbandoned(sweep: NonNullable<SubmitterDeps['sweep']>): Promise<void> {
     const stale = await sweep.pool.query<{ id: string }>(
-      `SELECT id FROM submissions WHERE mode = 'SYNC' AND status IN ('QUEUED', 'SUBMITTED')
-         AND updated_at < now() - make_interval(secs => $1::double precision / 1000) ORDER BY updated_at LIMIT 100`,
+      `SELECT s.id FROM submissions s WHERE s.mode = 'SYNC' AND s.status IN ('QUEUED', 'SUBMITTED')
+         AND (EXISTS (SELECT 1 FROM submission_tx_ids t WHERE t.submission_id = s.id)
+              OR s.updated_at < now() - make_interval(secs => $1::double precision / 1000))
+         ORDER BY s.updated_at LIMIT 100`,
       [sweep.abandonedAfterMs],
     );
     for (const { id } of stale.rows) {
