@@ -108,13 +108,17 @@ export async function startEnvironment(options: {
   return environment;
 }
 
-/** Waits until a submitter has a job in hand (a submission SUBMITTED: sent, outcome not recorded); how many. */
-export async function jobsInHand(databaseUrl: string, timeoutMs = 60_000): Promise<number> {
+/**
+ * Waits until a submitter has a job in hand (a submission SUBMITTED: sent, outcome not recorded); how many.
+ * `mode` ASYNC: only the queue's (a submitter's, not a gateway's synchronous ones).
+ */
+export async function jobsInHand(databaseUrl: string, timeoutMs = 60_000, mode?: 'SYNC' | 'ASYNC'): Promise<number> {
   const db = new Client({ connectionString: databaseUrl });
   await db.connect();
   try {
     return await eventually(async () => {
-      const n = (await db.query<{ n: number }>("SELECT count(*)::int AS n FROM submissions WHERE status = 'SUBMITTED'")).rows[0]?.n ?? 0;
+      const sql = "SELECT count(*)::int AS n FROM submissions WHERE status = 'SUBMITTED' AND ($1::text IS NULL OR mode::text = $1)";
+      const n = (await db.query<{ n: number }>(sql, [mode ?? null])).rows[0]?.n ?? 0;
       if (n === 0) throw new Error('no job in hand');
       return n;
     }, timeoutMs);
@@ -151,13 +155,14 @@ export interface FaultReport {
 }
 
 /**
- * One scenario: the workload gets under way, `fault` strikes (and repairs what it broke), the
- * workload succeeds again, then the invariants must hold and no client may have given up.
+ * One scenario: the workload gets under way, `fault` strikes (and repairs what it broke; it gets
+ * the workload, to look at what clients saw meanwhile), the workload succeeds again, then the
+ * invariants must hold and no client may have given up.
  */
-export async function runScenario(environment: Environment, scenario: string, load: string, fault: () => Promise<FaultReport>): Promise<WorkloadSummary> {
+export async function runScenario(environment: Environment, scenario: string, load: string, fault: (workload: Workload) => Promise<FaultReport>): Promise<WorkloadSummary> {
   const workload = environment.workload();
   await underWay(workload, Date.now());
-  const { faultAt, extra } = await fault();
+  const { faultAt, extra } = await fault(workload);
   await underWay(workload, Date.now());
   const summary = await workload.stop(faultAt);
   const violations = await finishScenario(environment, scenario, load, summary, extra);

@@ -63,7 +63,7 @@ export interface WorkloadSummary {
 }
 
 /** Codes worth another try with the same idempotency key; anything else is the mutation's answer. */
-const TRANSIENT = new Set(['network', 'http', 'LEDGER_UNAVAILABLE', 'TIMEOUT', 'SERVICE_UNAVAILABLE', 'INTERNAL_SERVER_ERROR', 'INTERNAL', 'OVERLOADED', 'MVCC_CONFLICT', 'not indexed']);
+const TRANSIENT = new Set(['network', 'http', 'LEDGER_UNAVAILABLE', 'TIMEOUT', 'SERVICE_UNAVAILABLE', 'DATABASE_UNAVAILABLE', 'INTERNAL_SERVER_ERROR', 'INTERNAL', 'OVERLOADED', 'MVCC_CONFLICT', 'not indexed']);
 
 const QUERY = '{ assets(first: 5) { totalCount edges { node { id version } } } }';
 const CREATE = `mutation($id: ID!, $key: String!, $mode: SubmissionMode!) {
@@ -82,6 +82,8 @@ export interface Workload {
   stop(faultAt?: number): Promise<WorkloadSummary>;
   /** Attempts so far that succeeded after `since` (to wait for the workload to be under way). */
   succeededSince(since: number): number;
+  /** The failed attempts both started and answered within [from, to], by code (what clients saw during an outage). */
+  failuresDuring(from: number, to: number): Record<string, number>;
 }
 
 export function startWorkload(options: WorkloadOptions): Workload {
@@ -130,11 +132,31 @@ export function startWorkload(options: WorkloadOptions): Workload {
     return 'refused';
   };
 
+  /** The submission's status as its caller sees it (undefined while no gateway answers). */
+  const statusOf = async (submission: { id: string; token: string }): Promise<{ status: string; transactionId: string | null } | undefined> => {
+    const reply = await pick()
+      ?.graphql<{ submission: { status: string; transactionId: string | null } | null }>(SUBMISSION, { id: submission.id }, submission.token)
+      .catch(() => undefined);
+    return reply?.data?.submission ?? undefined;
+  };
+
+  /**
+   * A transient-looking code whose submission is FAILED is final all the same (e.g. TIMEOUT for a
+   * synchronous write its gateway could not finish, settled later as never sent): a careful client
+   * looks at the submission the error names before trying the key again.
+   */
+  const finallyFailed = async (answer: { reply?: GraphqlReply<Record<string, Payload>>; code?: string }, token: string): Promise<boolean> => {
+    const id = submissionIdOf(answer.reply);
+    if (id === undefined || !TRANSIENT.has(answer.code ?? '')) return false;
+    return (await statusOf({ id, token }))?.status === 'FAILED';
+  };
+
   /** A mutation retried with its key until it has a definitive answer, recorded in the scenario record; true when acknowledged. */
   const mutate = async (kind: Kind, query: string, variables: Record<string, unknown>, token: string): Promise<boolean> => {
     const deadline = Date.now() + retryForMs;
     for (;;) {
-      const outcome = settle(kind, token, await attempt(kind, query, variables, token), Date.now() > deadline);
+      const answer = await attempt(kind, query, variables, token);
+      const outcome = settle(kind, token, answer, Date.now() > deadline || (await finallyFailed(answer, token)));
       if (outcome) return outcome === 'acknowledged';
       await sleep(1000);
     }
@@ -153,14 +175,6 @@ export function startWorkload(options: WorkloadOptions): Workload {
   };
   const loops = options.clients.map((c, i) => loop(c, i));
 
-  /** The submission's status as its caller sees it (undefined while no gateway answers). */
-  const statusOf = async (submission: { id: string; token: string }): Promise<{ status: string; transactionId: string | null } | undefined> => {
-    const reply = await pick()
-      ?.graphql<{ submission: { status: string; transactionId: string | null } | null }>(SUBMISSION, { id: submission.id }, submission.token)
-      .catch(() => undefined);
-    return reply?.data?.submission ?? undefined;
-  };
-
   /** Waits for each ASYNC submission's outcome and records it. */
   const settleAsync = async (): Promise<void> => {
     const deadline = Date.now() + 180_000;
@@ -178,6 +192,7 @@ export function startWorkload(options: WorkloadOptions): Workload {
 
   return {
     succeededSince: (since) => attempts.filter((a) => a.ok && a.start >= since).length,
+    failuresDuring: (from, to) => countByCode(attempts.filter((a) => !a.ok && a.start >= from && a.end <= to)),
     async stop(faultAt) {
       running = false;
       await Promise.all(loops);
@@ -217,10 +232,15 @@ function percentile(sorted: readonly number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((sorted.length * p) / 100))] ?? 0;
 }
 
+function countByCode(failed: readonly Attempt[]): Record<string, number> {
+  const byCode: Record<string, number> = {};
+  for (const a of failed) byCode[a.code ?? '?'] = (byCode[a.code ?? '?'] ?? 0) + 1;
+  return byCode;
+}
+
 function summarize(attempts: readonly Attempt[], run: { seconds: number; acknowledged: number; gaveUp: number; faultAt?: number }): WorkloadSummary {
   const failed = attempts.filter((a) => !a.ok);
-  const errorsByCode: Record<string, number> = {};
-  for (const a of failed) errorsByCode[a.code ?? '?'] = (errorsByCode[a.code ?? '?'] ?? 0) + 1;
+  const errorsByCode = countByCode(failed);
   const latencies = attempts.map((a) => a.end - a.start).sort((a, b) => a - b);
   let recoveryMs: number | undefined;
   if (run.faultAt !== undefined) {
