@@ -92,10 +92,10 @@ export function attachSubscriptions(options: {
         try {
           document = parse(payload.query, limits.parseOptions);
         } catch (error) {
-          return [error instanceof GraphQLError ? error : new GraphQLError('the document could not be parsed')];
+          return withCode([error instanceof GraphQLError ? error : new GraphQLError('the document could not be parsed')], ErrorCode.GRAPHQL_PARSE_FAILED);
         }
         const errors = validate(endpoint.schema, document, rules);
-        if (errors.length > 0) return errors;
+        if (errors.length > 0) return withCode(errors, ErrorCode.GRAPHQL_VALIDATION_FAILED);
         const operation = getOperationAST(document, payload.operationName);
         if (operation?.operation !== OperationTypeNode.SUBSCRIPTION) {
           return [new GraphQLError('only subscriptions go over WebSocket; send queries and mutations over HTTP', { extensions: { code: ErrorCode.BAD_REQUEST } })];
@@ -139,6 +139,17 @@ export function attachSubscriptions(options: {
       await disposable.dispose();
     },
   };
+}
+
+/**
+ * The codes Apollo Server gives the same errors over HTTP. Without them a syntax or schema error
+ * had no code (masked as INTERNAL_SERVER_ERROR) and graphql-armor's limits kept its own
+ * BAD_USER_INPUT, so one document was refused differently over the two transports.
+ */
+function withCode(errors: readonly GraphQLError[], code: ErrorCode): GraphQLError[] {
+  return errors.map(
+    (e) => new GraphQLError(e.message, { nodes: e.nodes, source: e.source, positions: e.positions, path: e.path, originalError: e.originalError, extensions: { ...e.extensions, code } }),
+  );
 }
 
 function messageOf(error: unknown): string {
