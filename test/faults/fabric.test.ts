@@ -13,6 +13,7 @@ import { killProcess } from '../../src/localnet/processes';
 import { testDeployer, testNetwork, TEST_CHANNEL, TEST_STATE_DIR } from '../fabric/testNetwork';
 import { eventually } from '../fabric/waiting';
 import { runScenario, startEnvironment, type Environment } from './environment';
+import { nodesKilledAndRestarted } from './scenarios';
 
 jest.setTimeout(900_000);
 
@@ -48,15 +49,7 @@ async function raftLeader(except?: string): Promise<string> {
 }
 
 /** Kills `nodes` (SIGKILL) under the workload and starts them again after DOWN_MS. */
-async function killAndRestart(scenario: string, nodes: readonly string[]): Promise<void> {
-  await runScenario(env, scenario, 'workload', async () => {
-    const faultAt = Date.now();
-    for (const node of nodes) await network.stopNode(node, { kill: true });
-    await sleep(DOWN_MS);
-    for (const node of nodes) await network.startNode(node);
-    return { faultAt, extra: { downMs: DOWN_MS } };
-  });
-}
+const killAndRestart = (scenario: string, nodes: readonly string[]): Promise<unknown> => nodesKilledAndRestarted(env, network, scenario, nodes, DOWN_MS);
 
 test('one peer of each organisation SIGKILLed and started again', async () => {
   await killAndRestart('one peer of each organisation SIGKILLed, restarted after 8 s', PEERS);

@@ -1,9 +1,11 @@
 /**
  * The fault suite's process crashes (issue #8), each under the steady mixed workload of
- * `workload.ts` and followed by the invariant checker: the sync worker SIGKILLed again and again
- * while blocks arrive; the active sync worker SIGKILLed while a standby waits; the submitter
- * SIGKILLed with jobs in hand; one of two gateway replicas SIGKILLed under a WebSocket subscriber,
- * which reconnects to the other and keeps receiving. Results: test-artifacts/faults/results.jsonl.
+ * `workload.ts` and followed by the invariant checker: the sync worker SIGKILLed inside its batch
+ * transaction again and again while blocks arrive; the active sync worker SIGKILLed while a
+ * standby waits; the submitter SIGKILLed with jobs in hand; one of two gateway replicas SIGKILLed
+ * under a WebSocket subscriber, which reconnects to the other and keeps receiving. The first and
+ * the third come from `scenarios.ts`, shared with the fast slice in `npm test`
+ * (test/fabric/faults.fast.test.ts). Results: test-artifacts/faults/results.jsonl.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 
@@ -11,10 +13,10 @@ import { createClient } from 'graphql-ws';
 import WebSocket from 'ws';
 
 import type { GatewayProcess } from '../fabric/gatewayProcess';
-import { cacheHeight } from '../fabric/syncProcess';
 import { TEST_CHANNEL } from '../fabric/testNetwork';
 import { eventually } from '../fabric/waiting';
-import { alive, jobsInHand, runScenario, startEnvironment, type Environment } from './environment';
+import { alive, runScenario, startEnvironment, type Environment } from './environment';
+import { submitterKilledWithJobInHand, syncWorkerKilledMidBatch } from './scenarios';
 
 jest.setTimeout(900_000);
 
@@ -39,21 +41,8 @@ async function leader(syncs: readonly GatewayProcess[]): Promise<GatewayProcess>
   }, 60_000);
 }
 
-test('the sync worker SIGKILLed five times in a row while blocks arrive: the cache catches up, nothing lost or doubled', async () => {
-  await runScenario(env, 'sync worker SIGKILLed 5 times in a row (restarted each time)', 'workload', async () => {
-    const heights: string[] = [];
-    let faultAt = 0;
-    for (let i = 0; i < 5; i++) {
-      const [current] = env.processes.sync.filter(alive);
-      if (!current) throw new Error('no sync process');
-      await sleep(2000 + i * 500);
-      heights.push((await cacheHeight(env.databaseUrl, TEST_CHANNEL)).toString());
-      faultAt = Date.now();
-      await current.kill('SIGKILL');
-      await env.start('sync');
-    }
-    return { faultAt, extra: { checkpointsAtKill: heights } };
-  });
+test('the sync worker SIGKILLed mid-batch five times in a row while blocks arrive: the cache catches up, nothing lost or doubled', async () => {
+  await syncWorkerKilledMidBatch(env, 5);
 });
 
 test('the active sync worker SIGKILLed while a standby waits: the standby takes over', async () => {
@@ -69,17 +58,7 @@ test('the active sync worker SIGKILLed while a standby waits: the standby takes 
 });
 
 test('the submitter SIGKILLed with jobs in hand: another one finishes them, each once', async () => {
-  await runScenario(env, 'submitter SIGKILLed with a job in hand (a new one started 3 s later)', 'workload', async () => {
-    const [submitter] = env.processes.submitter.filter(alive);
-    if (!submitter) throw new Error('no submitter');
-    // SIGKILL once it has a job in hand: a submission it has sent to the ledger, not yet settled.
-    const inHand = await jobsInHand(env.databaseUrl);
-    const faultAt = Date.now();
-    await submitter.kill('SIGKILL');
-    await sleep(3000);
-    await env.start('submitter');
-    return { faultAt, extra: { jobsInHandAtKill: inHand } };
-  });
+  await submitterKilledWithJobInHand(env);
 });
 
 test('one of two gateway replicas SIGKILLed: HTTP clients and a WebSocket subscriber go on with the other', async () => {
