@@ -95,6 +95,71 @@ export function createSyncWorker(deps: SyncWorkerDeps): SyncWorker {
   const subscribe = (preparer: BatchPreparer, from: bigint): Promise<BlockSubscription<SourceBlock>> =>
     preparer.decodes && deps.source.subscribeEncoded ? deps.source.subscribeEncoded(channel, from) : deps.source.subscribe(channel, from);
 
+  /**
+   * Three stages: this thread reads blocks from the peer; the preparer (a thread of its own by
+   * default) prepares batch N+1 (decoding, hash chain, rows, COPY payloads) while PostgreSQL writes
+   * batch N (one transaction). Batches are still written one at a time, in order, each onto the
+   * checkpoint the previous one left (writeBatch re-checks it inside its transaction). Memory
+   * stays bounded: the source's queue, one batch being prepared and one being written.
+   */
+  const pipeline = async (
+    client: Client,
+    subscription: BlockSubscription<SourceBlock>,
+    preparer: BatchPreparer,
+    signal: AbortSignal,
+    aborted: Promise<SourceBlock[]>,
+  ): Promise<void> => {
+    if (!checkpoint) throw new Error('no checkpoint to continue from');
+    let prepared = checkpoint;
+    let writing: Promise<void> | undefined;
+    let failure: Error | undefined;
+    let failWait: (error: unknown) => void = () => undefined;
+    const writeFailed = new Promise<never>((_, reject) => {
+      failWait = reject;
+    });
+    writeFailed.catch(() => undefined);
+    const write = (batch: PreparedBatch): Promise<void> => {
+      const started = Date.now();
+      return writeBatch(client, channel, batch).then(
+        (next) => {
+          checkpoint = next;
+          batches++;
+          lastError = undefined;
+          const ms = Date.now() - started;
+          log.debug({ channel, blocks: batch.blocks, height: next.nextBlock.toString(), ms }, 'indexed a batch of blocks');
+          deps.onBatch?.({ blocks: batch.blocks, ms, nextBlock: next.nextBlock });
+        },
+        (error: unknown) => {
+          failure = error instanceof Error ? error : new Error(String(error));
+          failWait(error);
+          throw error;
+        },
+      );
+    };
+    try {
+      while (!signal.aborted) {
+        // A write that fails, or a preparer thread that dies, while this waits ends the wait at once.
+        const blocks = await Promise.race([subscription.next(maxBatch), aborted, writeFailed, preparer.failed]);
+        if (blocks.length === 0) {
+          if (isAborted(signal)) break;
+          throw new Error('the block stream ended');
+        }
+        const batch = await Promise.race([preparer.prepare(prepared, blocks), writeFailed]);
+        // Stopping: the batch in flight is finished below; a new one is not started.
+        if (isAborted(signal)) break;
+        prepared = batch.next;
+        await writing;
+        writing = write(batch);
+        writing.catch(() => undefined);
+      }
+    } finally {
+      // Finish (or roll back) the batch in flight before the session ends; its error, if any,
+      // is the one to report.
+      await writing?.catch(() => undefined);
+    }
+    if (failure !== undefined) throw failure;
+  };
+
   /** One session: lock, subscribe, commit until aborted or broken. */
   const session = async (signal: AbortSignal): Promise<void> => {
     const client = await deps.connect();
@@ -122,62 +187,10 @@ export function createSyncWorker(deps: SyncWorkerDeps): SyncWorker {
       // Only the lock holder starts a preparer: a standby costs no thread.
       preparer = startPreparer();
       subscription = await subscribe(preparer, checkpoint.nextBlock);
-      // Three stages: this thread reads blocks from the peer; the preparer (a thread of its own by
-      // default) prepares batch N+1 (decoding, hash chain, rows, COPY payloads) while PostgreSQL
-      // writes batch N (one transaction). Batches are still written one at a time, in order, each
-      // onto the checkpoint the previous one left (writeBatch re-checks it inside its
-      // transaction). Memory stays bounded: the source's queue, one batch being prepared and one
-      // being written.
-      let prepared = checkpoint;
-      let writing: Promise<void> | undefined;
-      let failure: Error | undefined;
-      let failWait: (error: unknown) => void = () => undefined;
-      const writeFailed = new Promise<never>((_, reject) => {
-        failWait = reject;
-      });
-      writeFailed.catch(() => undefined);
-      const write = (batch: PreparedBatch): Promise<void> => {
-        const started = Date.now();
-        return writeBatch(client, channel, batch).then(
-          (next) => {
-            checkpoint = next;
-            batches++;
-            lastError = undefined;
-            const ms = Date.now() - started;
-            log.debug({ channel, blocks: batch.blocks, height: next.nextBlock.toString(), ms }, 'indexed a batch of blocks');
-            deps.onBatch?.({ blocks: batch.blocks, ms, nextBlock: next.nextBlock });
-          },
-          (error: unknown) => {
-            failure = error instanceof Error ? error : new Error(String(error));
-            failWait(error);
-            throw error;
-          },
-        );
-      };
-      try {
-        while (!signal.aborted) {
-          // A write that fails, or a preparer thread that dies, while this waits ends the wait at once.
-          const blocks = await Promise.race([subscription.next(maxBatch), aborted, writeFailed, preparer.failed]);
-          if (blocks.length === 0) {
-            if (isAborted(signal)) break;
-            throw new Error('the block stream ended');
-          }
-          const batch = await Promise.race([preparer.prepare(prepared, blocks), writeFailed]);
-          // Stopping: the batch in flight is finished below; a new one is not started.
-          if (isAborted(signal)) break;
-          prepared = batch.next;
-          await writing;
-          writing = write(batch);
-          writing.catch(() => undefined);
-        }
-      } finally {
-        // Finish (or roll back) the batch in flight before the session ends; its error, if any,
-        // is the one to report.
-        await writing?.catch(() => undefined);
-      }
-      if (failure !== undefined) throw failure;
+      await pipeline(client, subscription, preparer, signal, aborted);
     } catch (error) {
-      if (error instanceof SyncIntegrityError) {
+      // A stop that needs a person is recorded where operators look (sync_checkpoints.last_error).
+      if (isFatalSyncError(error)) {
         await recordError(client, channel, error.message).catch(() => undefined);
       }
       throw error;

@@ -109,6 +109,9 @@ describe('sync worker: failures inside the preparer thread', () => {
     expect(stops).toEqual([SyncErrorCode.THREAD_FAILED]);
     // Batches of 3: blocks 0-2 are in; the batch 3-5 died in the thread, and nothing of it was written.
     expect(await nextBlock(CHANNEL)).toBe('3');
+    // Recorded where operators look, as integrity stops are.
+    const recorded = await client.query<{ last_error: string | null }>('SELECT last_error FROM sync_checkpoints WHERE channel = $1', [CHANNEL]);
+    expect(recorded.rows[0]?.last_error).toContain(SyncErrorCode.THREAD_FAILED);
     const beyond = await client.query('SELECT 1 FROM blocks WHERE channel = $1 AND number >= 3', [CHANNEL]);
     expect(beyond.rowCount).toBe(0);
     // The lock went with the session: another worker (a standby) can take it at once.
