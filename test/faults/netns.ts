@@ -19,7 +19,10 @@ import { formatRoute, READY_LINE, startForwarder, type Forwarder, type Route } f
  * twice (`forwarder.ts`): inside the namespace 127.0.0.1:P -> the host's end of P's link, and on
  * the host (in this process) that end -> 127.0.0.1:P. Link i is 10.231.<i+1>.0/30 (host .1,
  * namespace .2); the namespace's processes listen on the first link's .2, which the host reaches
- * directly. Needs root and iproute2 (`ip`, `tc`); no firewall. Every name starts with `lgw-`, and
+ * directly. One difference from a real partition: the relay inside still accepts a connection to a
+ * cut port (the SYN never leaves loopback), then nothing comes back, so callers time out in the TLS
+ * handshake or the call rather than in connect(); either way they get silence, not a refusal.
+ * Needs root and iproute2 (`ip`, `tc`); no firewall. Every name starts with `lgw-`, and
  * `removeLeftovers()` deletes what a crashed run left behind by that prefix.
  */
 const execFileAsync = promisify(execFile);
