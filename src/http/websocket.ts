@@ -4,7 +4,7 @@ import type { Server } from 'node:http';
 import { GraphQLError, OperationTypeNode, getOperationAST, parse, specifiedRules, validate, type DocumentNode, type ExecutionArgs } from 'graphql';
 import type { FormattedExecutionResult } from 'graphql-ws';
 import { useServer, type Extra } from 'graphql-ws/use/ws';
-import { WebSocketServer } from 'ws';
+import { WebSocket, WebSocketServer } from 'ws';
 
 import { bearerToken, type Principal } from '../auth';
 import { ErrorCode, isAppError } from '../common/errors';
@@ -53,6 +53,8 @@ export function attachSubscriptions(options: {
   const connections = createConnectionCounter(config.wsMaxConnectionsPerClient);
   /** Counts the connection for its client (the user, or the address when anonymous); false when over the bound. */
   const admit = (ctx: { extra: Extra & ConnectionExtra }): boolean => {
+    // Closed while its token was being checked: onClose has run (or will, finding no key), so counting it would never be undone.
+    if (ctx.extra.socket.readyState !== WebSocket.OPEN) return false;
     const key = ctx.extra.principal ? `user:${ctx.extra.principal.userId}` : `ip:${ctx.extra.request.socket.remoteAddress ?? '?'}`;
     if (!connections.acquire(key)) {
       log.warn({ client: key.startsWith('user:') ? key : 'anonymous', bound: config.wsMaxConnectionsPerClient }, 'refusing a WebSocket connection: the client has too many open');
