@@ -73,10 +73,11 @@ export interface SubmissionExecutor {
   /** Runs the submission to an outcome and returns its row; throws RetryLater (or a transient AppError) to be retried. */
   execute(submissionId: string, options: ExecuteOptions): Promise<SubmissionRow>;
   /**
-   * Settles a synchronous submission whose gateway process stopped before recording the outcome,
-   * WITHOUT sending anything: COMMITTED if one of its recorded transaction ids is VALID on the
-   * ledger; FAILED otherwise, once no recorded id can still arrive (never sent, or sent and lost). The caller asked once and got no
-   * answer; a retry with the same idempotency key now gets this outcome.
+   * Settles a submission nothing works any more (a synchronous one whose gateway process stopped
+   * before recording the outcome; an asynchronous one whose job ran out of tries), WITHOUT sending
+   * anything: COMMITTED if one of its recorded transaction ids is VALID on the ledger; FAILED
+   * otherwise, once no recorded id can still arrive (never sent, or sent and lost). The caller got
+   * no answer yet; a retry with the same idempotency key (or a look at the submission) now gets this outcome.
    */
   settleAbandoned(submissionId: string): Promise<SubmissionRow>;
 }
@@ -234,7 +235,7 @@ export function createSubmissionExecutor(deps: SubmissionExecutorDeps): Submissi
     // Without a recorded id nothing was sent; the lock says no executor is at it any more, but a
     // gateway may only now be about to start: the sweep's age threshold covers that.
     if (earlier.mayArriveUntil > Date.now()) throw new RetryLater('the abandoned attempt may still reach the ledger');
-    return fail(client, row.id, ErrorCode.TIMEOUT, 'the gateway stopped before the outcome was known, and the transaction is not on the ledger: nothing was written');
+    return fail(client, row.id, ErrorCode.TIMEOUT, 'the attempt stopped before its outcome was known (its gateway stopped, or its job ran out of tries), and the transaction is not on the ledger: nothing was written');
   }
 
   async function locked<T>(submissionId: string, work: (client: PoolClient) => Promise<T>): Promise<T> {

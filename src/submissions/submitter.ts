@@ -2,7 +2,7 @@ import type { Pool } from 'pg';
 
 import { silentLogger, type Logger } from '../common';
 import { RetryLater, type SubmissionExecutor } from './executor';
-import type { SubmissionJob, SubmissionQueue } from './queue';
+import { HAS_LIVE_JOB, type SubmissionJob, type SubmissionQueue } from './queue';
 
 /**
  * Works the queue: `concurrency` jobs at a time in this process. A job whose handler throws is
@@ -46,24 +46,28 @@ export function createSubmitter(deps: SubmitterDeps): Submitter {
   let sweeping: Promise<void> | undefined;
 
   /**
-   * Synchronous submissions whose gateway stopped mid-way (or lost PostgreSQL mid-way): settled
-   * from the ledger, never resent. One with a recorded transaction id is looked at on every sweep:
-   * the executor's lock says no gateway is at it any more, and `settleAbandoned` itself waits out
-   * the grace of an id not found yet, so its caller's retry gets the outcome as soon as it is
-   * known. One without waits `abandonedAfterMs`: its gateway may not have taken the lock yet.
+   * Submissions nothing will finish, settled from the ledger, never resent:
+   * - synchronous ones whose gateway stopped mid-way (or lost PostgreSQL mid-way). One with a
+   *   recorded transaction id is looked at on every sweep: the executor's lock says no gateway is
+   *   at it any more, and `settleAbandoned` itself waits out the grace of an id not found yet, so
+   *   its caller's retry gets the outcome as soon as it is known. One without waits
+   *   `abandonedAfterMs`: its gateway may not have taken the lock yet.
+   * - asynchronous ones left without a live job (its tries used up while nothing could be decided,
+   *   e.g. RetryLater while a recorded id might still arrive), unchanged for `abandonedAfterMs`.
    */
   async function sweepAbandoned(sweep: NonNullable<SubmitterDeps['sweep']>): Promise<void> {
-    const stale = await sweep.pool.query<{ id: string }>(
-      `SELECT s.id FROM submissions s WHERE s.mode = 'SYNC' AND s.status IN ('QUEUED', 'SUBMITTED')
-         AND (EXISTS (SELECT 1 FROM submission_tx_ids t WHERE t.submission_id = s.id)
-              OR s.updated_at < now() - make_interval(secs => $1::double precision / 1000))
+    const stale = await sweep.pool.query<{ id: string; mode: string }>(
+      `SELECT s.id, s.mode FROM submissions s WHERE s.status IN ('QUEUED', 'SUBMITTED') AND (
+           (s.mode = 'SYNC' AND (EXISTS (SELECT 1 FROM submission_tx_ids t WHERE t.submission_id = s.id)
+              OR s.updated_at < now() - make_interval(secs => $1::double precision / 1000)))
+        OR (s.mode = 'ASYNC' AND s.updated_at < now() - make_interval(secs => $1::double precision / 1000) AND NOT ${HAS_LIVE_JOB}))
          ORDER BY s.updated_at LIMIT 100`,
       [sweep.abandonedAfterMs],
     );
-    for (const { id } of stale.rows) {
+    for (const { id, mode } of stale.rows) {
       try {
         const row = await deps.executor.settleAbandoned(id);
-        log.info({ submission: id, status: row.status, txId: row.tx_id }, 'abandoned synchronous submission settled');
+        log.info({ submission: id, mode, status: row.status, txId: row.tx_id }, 'abandoned submission settled');
       } catch (error) {
         if (!(error instanceof RetryLater)) log.warn({ submission: id, reason: error instanceof Error ? error.message : String(error) }, 'could not settle an abandoned submission');
       }
