@@ -113,8 +113,8 @@ interface Running {
   readonly environment: Environment;
   readonly probe: Probe;
   readonly loadStartedAt: number;
-  /** Stops the queries and the writers and settles the ASYNC submissions; once, however often called. */
-  stopLoad(): Promise<[QueryStreamSummary, WorkloadSummary]>;
+  /** Stops the queries and the writers and settles the ASYNC submissions (or the error that kept them from settling); once, however often called. */
+  stopLoad(): Promise<{ reads: QueryStreamSummary; writes: WorkloadSummary | Error }>;
   /** Stops the periodic samples; once. */
   stopSampling(): Promise<void>;
 }
@@ -219,10 +219,12 @@ async function setUp(options: Options, stack: ReturnType<typeof createStack>, ch
   const admin = environment.clients.filter((c) => c.admin);
   const writers: WorkloadClient[] = [...Array.from({ length: options.writers }, (_, i) => users[i % users.length]).filter((c): c is WorkloadClient => c !== undefined), ...admin];
   const loadStartedAt = Date.now();
-  const workload = startWorkload({ gateways: () => environment.liveGateways(), clients: writers, record: environment.record, pauseMs: options.pauseMs });
+  // Thousands of ASYNC submissions are settled one by one at the end: give that its own time.
+  const workload = startWorkload({ gateways: () => environment.liveGateways(), clients: writers, record: environment.record, pauseMs: options.pauseMs, settleForMs: 300_000 });
   const queries = startQueryStream({ gateway: () => environment.liveGateways()[0], clients: environment.clients, perSecond: options.queries });
-  let loadStopped: Promise<[QueryStreamSummary, WorkloadSummary]> | undefined;
-  const stopLoad = (): Promise<[QueryStreamSummary, WorkloadSummary]> => (loadStopped ??= Promise.all([queries.stop(), workload.stop()]));
+  let loadStopped: Promise<{ reads: QueryStreamSummary; writes: WorkloadSummary | Error }> | undefined;
+  const stopLoad = async (): Promise<{ reads: QueryStreamSummary; writes: WorkloadSummary | Error }> =>
+    (loadStopped ??= Promise.all([queries.stop(), workload.stop().catch((error: unknown) => (error instanceof Error ? error : new Error(String(error))))]).then(([reads, writes]) => ({ reads, writes })));
   stack.add('the load', stopLoad);
   let sampling = Promise.resolve();
   const timer = setInterval(() => {
@@ -259,7 +261,9 @@ async function finish(running: Running, options: Options, warmupMinutes: number,
   const { environment, probe } = running;
   const loadEndedAt = Date.now();
   log('stopping the load; waiting for the ASYNC submissions to settle');
-  const [reads, writes] = await running.stopLoad();
+  const { reads, writes: settled } = await running.stopLoad();
+  // A run whose ASYNC writes did not all settle still gets its memory and lag summary, and fails.
+  const writes = settled instanceof Error ? unsettled(settled) : settled;
   await running.stopSampling();
   await probe.sample();
   const gateway = environment.processes.gateway[0];
@@ -290,6 +294,7 @@ async function finish(running: Running, options: Options, warmupMinutes: number,
     writes.gaveUp > 0 ? { 'gave up': writes.gaveUp } : {},
     reads.skipped > 0 ? { 'query not sent (too many in flight)': reads.skipped } : {},
     environment.record.failed.length > 0 ? { 'submission FAILED': environment.record.failed.length } : {},
+    settled instanceof Error ? { [`writes not settled: ${settled.message}`]: 1 } : {},
   );
   const exited = [...lost, ...[...probe.data.gone.keys()].map((name) => `${name} (gone at ${new Date(probe.data.gone.get(name) ?? 0).toISOString()})`)];
   const { latenciesMs, ...readCounts } = reads;
@@ -331,6 +336,13 @@ async function stopRoles(environment: Environment): Promise<RoleExit[]> {
     }
   }
   return exits;
+}
+
+/** The writers' summary when stop() failed: nothing is known of them but that. */
+function unsettled(error: Error): WorkloadSummary {
+  log(`the writers did not settle: ${error.message}`);
+  const nothing = { seconds: 0, attempts: 0, opsPerSecond: 0, mutationsAcknowledged: 0, failedAttempts: 0, errorRate: 0, errorsByCode: {}, gaveUp: 0, p50Ms: Number.NaN, p99Ms: Number.NaN, failedP99Ms: Number.NaN, recoveryMs: undefined };
+  return nothing;
 }
 
 const maxOf = (series: readonly Sample[]): number => series.reduce((m, s) => Math.max(m, s.value), 0);

@@ -30,6 +30,8 @@ export interface WorkloadOptions {
   readonly pauseMs?: number;
   /** How long a mutation is retried with its key before the client gives up (default 90 s). */
   readonly retryForMs?: number;
+  /** How long stop() waits for the outcomes of all the ASYNC submissions together (default 180 s; a long run has thousands). */
+  readonly settleForMs?: number;
 }
 
 type Kind = 'query' | 'sync' | 'async' | 'mint';
@@ -177,11 +179,12 @@ export function startWorkload(options: WorkloadOptions): Workload {
 
   /** Waits for each ASYNC submission's outcome and records it. */
   const settleAsync = async (): Promise<void> => {
-    const deadline = Date.now() + 180_000;
+    const settleForMs = options.settleForMs ?? 180_000;
+    const deadline = Date.now() + settleForMs;
     for (const submission of asyncSubmissions) {
       let status = await statusOf(submission);
       while (status?.status !== 'COMMITTED' && status?.status !== 'FAILED') {
-        if (Date.now() > deadline) throw new Error(`ASYNC submission ${submission.id} still ${status?.status ?? 'unknown'} after 180 s`);
+        if (Date.now() > deadline) throw new Error(`ASYNC submission ${submission.id} still ${status?.status ?? 'unknown'} after ${settleForMs / 1000} s`);
         await sleep(500);
         status = await statusOf(submission);
       }
