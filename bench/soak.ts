@@ -70,6 +70,9 @@ const SOAK_ENV: Record<string, string> = {
   // The per-user rate limit stays raised (FAST_ENV): the soak's three users stand for many.
 };
 
+/** The workload's clients log in once: their tokens must outlive the run (the default, 15 min, ended the first 30-min run in UNAUTHENTICATED). */
+const tokenTtl = (minutes: number): Record<string, string> => ({ AUTH_JWT_TTL_SECONDS: String(Math.min(86_400, Math.ceil(minutes * 60) + 3600)) });
+
 /** Role ports above the network's 23000-23059. */
 const ROLE_OFFSET: Record<Role, number> = { gateway: 80, sync: 81, submitter: 82 };
 
@@ -195,7 +198,7 @@ async function setUp(options: Options, stack: ReturnType<typeof createStack>, ch
   await waitUntilEndorsable(network.network, uniqueId('soak-probe'));
   checkpoint();
   log('starting gateway, sync and submitter (scratch database)');
-  const environment = await startEnvironment({ name: 'soak', env: SOAK_ENV, port: (role, n) => TEST_PORT_BASE + ROLE_OFFSET[role] + n * 3 });
+  const environment = await startEnvironment({ name: 'soak', env: { ...SOAK_ENV, ...tokenTtl(options.minutes) }, port: (role, n) => TEST_PORT_BASE + ROLE_OFFSET[role] + n * 3 });
   stack.add('the roles and the database', () => environment.stopAll());
   checkpoint();
   const gateway = environment.processes.gateway[0];
