@@ -36,8 +36,15 @@ export interface BlockSource {
 
 export interface FabricBlockSourceOptions {
   readonly connection: FabricConnection;
-  /** Blocks held in memory between the SDK and the consumer. */
+  /** Blocks held in memory between the SDK and the consumer (decoded ones; default 64). */
   readonly queueCapacity?: number;
+  /**
+   * The same for encoded subscriptions (default 256): a block's bytes take several times less
+   * memory than the block decoded, and room for a whole batch (SYNC_MAX_BATCH_BLOCKS, 200) lets
+   * the reader keep pulling while the previous batch is written, instead of stalling on a full
+   * queue and leaving each commit to carry only what arrived during the last one.
+   */
+  readonly encodedQueueCapacity?: number;
 }
 
 /** How far behind the head the event stream takes over from pulling. */
@@ -63,9 +70,14 @@ export function createFabricBlockSource(options: FabricBlockSourceOptions): Bloc
    * One subscription: `pull` fetches a block by number while far behind; near the head the
    * event stream's (SDK-decoded) blocks are decoded here.
    */
-  const open = async <T extends SourceBlock>(channel: string, fromBlock: bigint, pull: (n: bigint) => Promise<T | LedgerBlock>): Promise<BlockSubscription<T | LedgerBlock>> => {
+  const open = async <T extends SourceBlock>(
+    channel: string,
+    fromBlock: bigint,
+    capacity: number,
+    pull: (n: bigint) => Promise<T | LedgerBlock>,
+  ): Promise<BlockSubscription<T | LedgerBlock>> => {
     const network = await networkOf(channel);
-    const queue = createBlockQueue<T | LedgerBlock>(options.queueCapacity ?? 64);
+    const queue = createBlockQueue<T | LedgerBlock>(capacity);
     let expected = fromBlock;
     let attached = false;
     const listener: BlockListener = async (event: BlockEvent) => {
@@ -125,9 +137,9 @@ export function createFabricBlockSource(options: FabricBlockSourceOptions): Bloc
   };
 
   const source: BlockSource = {
-    subscribe: (channel, fromBlock) => open<LedgerBlock>(channel, fromBlock, (n) => source.block(channel, n)),
+    subscribe: (channel, fromBlock) => open<LedgerBlock>(channel, fromBlock, options.queueCapacity ?? 64, (n) => source.block(channel, n)),
     subscribeEncoded: (channel, fromBlock) =>
-      open<EncodedBlock>(channel, fromBlock, async (number): Promise<EncodedBlock> => ({ channel, number, bytes: await blockBytes(channel, number) })),
+      open<EncodedBlock>(channel, fromBlock, options.encodedQueueCapacity ?? 256, async (number): Promise<EncodedBlock> => ({ channel, number, bytes: await blockBytes(channel, number) })),
     async height(channel) {
       const network = await networkOf(channel);
       const info = await network.getContract('qscc').evaluateTransaction('GetChainInfo', channel);

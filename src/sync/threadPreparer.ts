@@ -31,10 +31,20 @@ export interface ThreadPreparerOptions {
  * JavaScript is loaded as it is.
  */
 function startThread(script: string, init: ThreadInit): Worker {
-  if (!script.endsWith('.ts')) return new Worker(script, { workerData: init });
+  const options = { workerData: init, resourceLimits: { maxOldGenerationSizeMb: THREAD_OLD_GENERATION_MB } };
+  if (!script.endsWith('.ts')) return new Worker(script, options);
   const bootstrap = `require(${JSON.stringify(require.resolve('tsx/cjs'))}); require(${JSON.stringify(script)});`;
-  return new Worker(bootstrap, { eval: true, workerData: init });
+  return new Worker(bootstrap, { ...options, eval: true });
 }
+
+/**
+ * The thread's old generation. Without a bound V8 sizes each isolate's heap from the machine's
+ * memory and collects lazily, and with two isolates (this thread's and the main one) the worker's
+ * RSS doubled during a catch-up. A batch needs far less (SYNC_MAX_BATCH_BLOCKS blocks decoded,
+ * their rows and COPY text); a batch that does not fit ends the thread (out of memory), which
+ * stops the worker loudly with SYNC_THREAD_FAILED: lower SYNC_MAX_BATCH_BLOCKS then.
+ */
+const THREAD_OLD_GENERATION_MB = 256;
 
 function defaultScript(): string {
   return path.join(__dirname, `prepareThread${path.extname(__filename)}`);
