@@ -13,12 +13,13 @@ import { startJobLoop, type JobLoop, type JobStore } from './jobLoop';
 export const SUBMISSION_QUEUE = 'ledger-submissions';
 
 /**
- * SQL condition: the submission `s` still has a job that can run (waiting, due for a retry, or in
- * hand), in pg-boss 10's own table (schema `pgboss`, states ordered created < retry < active <
- * completed). Without one (its tries used up, e.g. all on RetryLater), nothing works it any more.
+ * SQL: the ids (text) of the submissions that still have a job that can run (waiting, due for a
+ * retry, or in hand), from pg-boss 10's own table (schema `pgboss`, states ordered created < retry
+ * < active < completed). A submission not among them (its tries used up, e.g. all on RetryLater)
+ * is worked by nothing any more. Uncorrelated on purpose: `id::text NOT IN (…)` is one hashed scan
+ * of the queue's jobs per query, not one per submission.
  */
-export const HAS_LIVE_JOB = `EXISTS (SELECT 1 FROM pgboss.job j WHERE j.name = '${SUBMISSION_QUEUE}'
-  AND j.data->>'submissionId' = s.id::text AND j.state < 'completed')`;
+export const LIVE_JOB_SUBMISSIONS = `SELECT j.data->>'submissionId' FROM pgboss.job j WHERE j.name = '${SUBMISSION_QUEUE}' AND j.state < 'completed'`;
 
 /** Runs one statement on the caller's connection (inside the caller's transaction). */
 export interface SqlExecutor {

@@ -2,7 +2,7 @@ import type { Pool } from 'pg';
 
 import { silentLogger, type Logger } from '../common';
 import { RetryLater, type SubmissionExecutor } from './executor';
-import { HAS_LIVE_JOB, type SubmissionJob, type SubmissionQueue } from './queue';
+import { LIVE_JOB_SUBMISSIONS, type SubmissionJob, type SubmissionQueue } from './queue';
 
 /**
  * Works the queue: `concurrency` jobs at a time in this process. A job whose handler throws is
@@ -60,7 +60,7 @@ export function createSubmitter(deps: SubmitterDeps): Submitter {
       `SELECT s.id, s.mode FROM submissions s WHERE s.status IN ('QUEUED', 'SUBMITTED') AND (
            (s.mode = 'SYNC' AND (EXISTS (SELECT 1 FROM submission_tx_ids t WHERE t.submission_id = s.id)
               OR s.updated_at < now() - make_interval(secs => $1::double precision / 1000)))
-        OR (s.mode = 'ASYNC' AND s.updated_at < now() - make_interval(secs => $1::double precision / 1000) AND NOT ${HAS_LIVE_JOB}))
+        OR (s.mode = 'ASYNC' AND s.updated_at < now() - make_interval(secs => $1::double precision / 1000) AND s.id::text NOT IN (${LIVE_JOB_SUBMISSIONS})))
          ORDER BY s.updated_at LIMIT 100`,
       [sweep.abandonedAfterMs],
     );
