@@ -17,9 +17,9 @@ import {
 
 import { AppError, ErrorCode } from '../common/errors';
 import { silentLogger, type Logger } from '../common/logger';
-import { createGatewayPool, DEFAULT_POOL, type PoolSettings } from './gatewayPool';
+import { createGatewayPool, createRediscovery, DEFAULT_POOL, DEFAULT_REDISCOVER_EVERY_MS, type PoolSettings } from './gatewayPool';
 import type { LedgerClient, LedgerIdentity, LedgerRequest, SubmitOptions, SubmitResult } from './ledgerClient';
-import { mapCommitError, mapEndorsementError, mapOrderError, mapValidationCode, parseChaincodeError, type LedgerPhase, type PeerAnswer } from './ledgerErrors';
+import { mapCommitError, mapEndorsementError, mapOrderError, mapValidationCode, needsRediscovery, parseChaincodeError, type LedgerPhase, type PeerAnswer } from './ledgerErrors';
 import { createPeerSelector, DEFAULT_PEER_BACKOFF, type PeerBackoffSettings, type PeerSelector } from './peerSelector';
 import { backoffDelayMs, DEFAULT_RETRY, shouldRetry, type RetrySettings } from './retryPolicy';
 
@@ -57,6 +57,12 @@ export interface FabricLedgerClientDeps {
   readonly eventStrategy?: EventStrategyName;
   readonly timeouts?: Partial<LedgerTimeouts>;
   readonly pool?: Partial<PoolSettings>;
+  /**
+   * The least time between two rebuilds of one identity's connection after "no endorsers known"
+   * failures (default 10 s): enough to heal a connection made during a partition within seconds
+   * of the heal, without reconnecting on every failure while the partition lasts.
+   */
+  readonly rediscoverEveryMs?: number;
   readonly retry?: Partial<RetrySettings>;
   readonly peerBackoff?: Partial<PeerBackoffSettings>;
   readonly log?: Logger;
@@ -139,6 +145,11 @@ export function createFabricLedgerClient(deps: FabricLedgerClientDeps): FabricLe
     },
     poolSettings,
   );
+  const rediscovery = createRediscovery({ pool, isStale: needsRediscovery, minIntervalMs: deps.rediscoverEveryMs ?? DEFAULT_REDISCOVER_EVERY_MS });
+  /** Drops the identity's connection when the failure says its view of the channel is stale. */
+  const rediscoverAfter = (identityKey: string, error: unknown): void => {
+    if (rediscovery.afterFailure(identityKey, error)) log.info({ identity: identityKey }, 'no endorsers known on this connection: reconnecting and discovering afresh');
+  };
   const sweeper = setInterval(() => {
     pool.sweep();
   }, Math.max(1000, Math.floor(poolSettings.idleMs / 2)));
@@ -152,6 +163,8 @@ export function createFabricLedgerClient(deps: FabricLedgerClientDeps): FabricLe
           const channel = network.getChannel();
           const own = channel.getEndorsers(mspId);
           const candidates = own.length > 0 ? own : channel.getEndorsers();
+          // No peer at all: discovery kept none (e.g. connected during a partition), not a refusal.
+          if (candidates.length === 0) throw new Error(`no endorsing peer is known on channel ${channel.name}`);
           const byName = new Map(candidates.map((p) => [p.name, p]));
           const unreachable: Error[] = [];
           const refusals: { response: { status: number; message: string }; connection: { name: string } }[] = [];
@@ -219,7 +232,9 @@ export function createFabricLedgerClient(deps: FabricLedgerClientDeps): FabricLe
       };
     } catch (error) {
       if (error instanceof TransactionIdCallbackFailed) throw error;
-      throw toAppError(error, probe, transactionId);
+      const mapped = toAppError(error, probe, transactionId);
+      rediscoverAfter(identity.key, mapped);
+      throw mapped;
     } finally {
       if (guard) clearTimeout(guard);
       probe.dispose();
@@ -286,8 +301,9 @@ export function createFabricLedgerClient(deps: FabricLedgerClientDeps): FabricLe
         const network = await networkOf(lease.gateway.gateway, request.channel, 'evaluate');
         return await network.getContract(request.chaincode, request.contract).evaluateTransaction(request.fn, ...request.args);
       } catch (error) {
-        if (error instanceof AppError) throw error;
-        throw mapEndorsementError(error, { phase: 'evaluate' });
+        const mapped = error instanceof AppError ? error : mapEndorsementError(error, { phase: 'evaluate' });
+        rediscoverAfter(identity.key, mapped);
+        throw mapped;
       } finally {
         lease.release();
       }

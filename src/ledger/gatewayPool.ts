@@ -130,3 +130,41 @@ export function createGatewayPool<K, G>(factory: PoolFactory<K, G>, settings: Po
     },
   };
 }
+
+/** At most one rediscovery per identity within this time: a cut-off organisation makes no reconnect storm. */
+export const DEFAULT_REDISCOVER_EVERY_MS = 10_000;
+
+export interface RediscoveryDeps {
+  readonly pool: Pick<GatewayPool<unknown, unknown>, 'discard'>;
+  /** Whether a failure says the connection's view of the network is stale (e.g. `needsRediscovery`). */
+  readonly isStale: (error: unknown) => boolean;
+  readonly minIntervalMs: number;
+  readonly now?: () => number;
+}
+
+export interface Rediscovery {
+  /**
+   * After a failed call with `key`'s gateway: when the failure says that connection is stale, drops
+   * it from the pool (disconnected once its leases end) so the next lease connects and discovers
+   * afresh. Returns whether it did; a second stale failure within `minIntervalMs` is left alone.
+   */
+  afterFailure(key: string, error: unknown): boolean;
+}
+
+export function createRediscovery(deps: RediscoveryDeps): Rediscovery {
+  const now = deps.now ?? Date.now;
+  const lastDropped = new Map<string, number>();
+  return {
+    afterFailure(key, error) {
+      if (!deps.isStale(error)) return false;
+      const at = now();
+      const last = lastDropped.get(key);
+      if (last !== undefined && at - last < deps.minIntervalMs) return false;
+      // Forget keys whose window has passed, so the map stays as small as the recent failures.
+      for (const [k, t] of lastDropped) if (at - t >= deps.minIntervalMs) lastDropped.delete(k);
+      lastDropped.set(key, at);
+      deps.pool.discard(key);
+      return true;
+    },
+  };
+}

@@ -1,5 +1,5 @@
 import { AppError, ErrorCode } from '../common/errors';
-import { mapCommitError, mapEndorsementError, mapOrderError, mapValidationCode, parseChaincodeError, peerAnswersOf } from './ledgerErrors';
+import { mapCommitError, mapEndorsementError, mapOrderError, mapValidationCode, needsRediscovery, parseChaincodeError, peerAnswersOf } from './ledgerErrors';
 
 /** Error shapes as fabric-network 2.2 / fabric-common build them (see Transaction.submit, DiscoveryHandler). */
 function peerResponse(peer: string, status: number, message: string): Record<string, unknown> {
@@ -117,5 +117,35 @@ describe('ordering and commit errors', () => {
   test('a commit wait that timed out says the transaction may still commit, with its id', () => {
     const timeout = Object.assign(new Error('Event strategy not satisfied within the timeout period of 30 seconds.'), { name: 'TimeoutError', transactionId: 't2' });
     expect(mapCommitError(timeout, { phase: 'commit', transactionId: 't2' })).toMatchObject({ code: ErrorCode.TIMEOUT, details: { mayCommit: true, transactionId: 't2' } });
+  });
+});
+
+describe('needsRediscovery', () => {
+  const endorseFailure = (...messages: string[]): AppError =>
+    mapEndorsementError(Object.assign(new Error('Endorsement has failed'), { endorsements: messages.map((m) => new Error(m)) }), { phase: 'endorse', transactionId: 'tx1' });
+
+  it('is true for a connection that knows too few endorsers, which stays LEDGER_UNAVAILABLE', () => {
+    for (const message of [
+      'No endorsement available',
+      'No endorsement plan available',
+      'Endorsement plan group does not contain enough peers (0) to satisfy policy (required:1)',
+      'The discovery service did not find any peers active for Org2MSP organizations',
+    ]) {
+      const error = endorseFailure(message);
+      expect(error.code).toBe(ErrorCode.LEDGER_UNAVAILABLE);
+      expect(error.details.mayCommit).toBe(false);
+      expect(needsRediscovery(error)).toBe(true);
+    }
+    const noPeerToQuery = mapEndorsementError(new Error('no endorsing peer is known on channel mychannel'), { phase: 'evaluate' });
+    expect(noPeerToQuery.code).toBe(ErrorCode.LEDGER_UNAVAILABLE);
+    expect(needsRediscovery(noPeerToQuery)).toBe(true);
+  });
+
+  it('is false for peers that were known but did not answer, refusals, and other phases', () => {
+    expect(needsRediscovery(endorseFailure('REQUEST TIMEOUT'))).toBe(false);
+    expect(needsRediscovery(endorseFailure('14 UNAVAILABLE: No connection established'))).toBe(false);
+    expect(needsRediscovery(endorseFailure('ASSET_EXISTS: asset a1 already exists'))).toBe(false);
+    expect(needsRediscovery(new AppError(ErrorCode.LEDGER_UNAVAILABLE, 'no orderer accepted the transaction', { phase: 'order', mayCommit: false, ordererError: 'No endorsement available' }))).toBe(false);
+    expect(needsRediscovery(new Error('No endorsement available'))).toBe(false);
   });
 });

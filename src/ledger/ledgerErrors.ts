@@ -66,11 +66,34 @@ export function parseChaincodeError(message: string): ChaincodeFailure | undefin
 }
 
 /** Connection-level trouble: the peer or orderer could not be reached or did not answer in time. */
-const UNREACHABLE = /(UNAVAILABLE|not connected|not able to reconnect|ECONNREFUSED|ECONNRESET|No connection established|Failed to connect before the deadline|failed to connect|connect ETIMEDOUT|did not find any peers active|does not contain enough peers|No endorsement available|No endorsement plan available|Failed to receive committer status|Stream removed|socket hang up|CANCELLED|is not ready)/i;
+const UNREACHABLE = /(UNAVAILABLE|not connected|not able to reconnect|ECONNREFUSED|ECONNRESET|No connection established|Failed to connect before the deadline|failed to connect|connect ETIMEDOUT|did not find any peers active|does not contain enough peers|No endorsement available|No endorsement plan available|no endorsing peer is known|Failed to receive committer status|Stream removed|socket hang up|CANCELLED|is not ready)/i;
 const TIMED_OUT = /(REQUEST TIMEOUT|REQUEST_TIMEOUT|DEADLINE_EXCEEDED|timed out|timeout)/i;
 
 export function isUnreachableMessage(message: string): boolean {
   return UNREACHABLE.test(message) || TIMED_OUT.test(message);
+}
+
+/**
+ * The connection's view of the channel lacks endorsers, rather than an endorser failing to answer.
+ * fabric-common adds a discovered peer to its channel only if the first connect to it succeeds,
+ * and reuses discovery results for minutes, so a connection made while an organisation was cut
+ * off keeps failing this way long after the peers are back. Only a new connection heals it.
+ */
+const NO_ENDORSERS = /(No endorsement available|No endorsement plan available|does not contain enough peers|did not find any peers active|no endorsing peer is known)/i;
+
+/**
+ * Whether a mapped ledger error says the connection knows too few endorsers (see `NO_ENDORSERS`):
+ * the caller should drop that identity's connection so the next attempt discovers afresh. The
+ * code stays LEDGER_UNAVAILABLE (a client sees the same code whatever the cause).
+ */
+export function needsRediscovery(error: unknown): boolean {
+  if (!(error instanceof AppError) || error.code !== ErrorCode.LEDGER_UNAVAILABLE) return false;
+  if (error.details.phase !== 'endorse' && error.details.phase !== 'evaluate') return false;
+  const peers = (error.details.peers as readonly PeerAnswer[] | undefined) ?? [];
+  const reason = typeof error.details.reason === 'string' ? error.details.reason : '';
+  // With no peer answers, the SDK's own message is only in the cause.
+  const cause = error.cause instanceof Error ? error.cause.message : '';
+  return [error.message, reason, cause, ...peers.map((p) => p.message)].some((m) => NO_ENDORSERS.test(m));
 }
 
 interface SdkResponseShape {
