@@ -22,6 +22,24 @@ describe('formatGraphqlError', () => {
     expect(formatted(refused)).toEqual({ message: 'invalid username or password', path: ['asset'], extensions: { code: 'UNAUTHENTICATED' } });
   });
 
+  it('tells which submission and transaction a ledger failure was about, and keeps peers and reasons private', () => {
+    const peers = [{ peer: 'peer0.org2.example.com:9051', status: 'grpc', message: 'No endorsement available' }];
+    const unavailable = fromResolver(
+      new AppError(ErrorCode.LEDGER_UNAVAILABLE, 'no peer could endorse the transaction', { phase: 'endorse', transactionId: 'tx9', mayCommit: false, peers, attempts: 3, retried: ['LEDGER_UNAVAILABLE'], submissionId: 's-1' }),
+    );
+    expect(formatted(unavailable)).toEqual({
+      message: 'no peer could endorse the transaction',
+      path: ['asset'],
+      extensions: { code: 'LEDGER_UNAVAILABLE', details: { submissionId: 's-1', transactionId: 'tx9', mayCommit: false, phase: 'endorse', attempts: 3 } },
+    });
+    const timedOut = fromResolver(new AppError(ErrorCode.TIMEOUT, 'the peers did not answer in time', { phase: 'endorse', mayCommit: false, peers, reason: 'connect ETIMEDOUT 10.0.0.7:9051', submissionId: 's-2' }));
+    expect(formatted(timedOut).extensions).toEqual({ code: 'TIMEOUT', details: { submissionId: 's-2', mayCommit: false, phase: 'endorse' } });
+    // Nothing shareable known (e.g. the connection failed before any submission): no details at all.
+    const unconnected = fromResolver(new AppError(ErrorCode.LEDGER_UNAVAILABLE, 'could not connect to the ledger', { reason: 'failed to connect to 10.0.0.7:7051' }));
+    expect(formatted(unconnected).extensions).toEqual({ code: 'LEDGER_UNAVAILABLE' });
+    expect(JSON.stringify([unavailable, timedOut, unconnected].map(formatted))).not.toMatch(/peer0|10\.0\.0\.7|ETIMEDOUT|No endorsement/);
+  });
+
   it('keeps the listed codes of Apollo Server and graphql-js', () => {
     const invalid = new GraphQLError('Cannot query field "nope" on type "Query".', { extensions: { code: 'GRAPHQL_VALIDATION_FAILED' } });
     expect(formatted(invalid).extensions).toEqual({ code: 'GRAPHQL_VALIDATION_FAILED' });

@@ -11,8 +11,17 @@ import { AppError, ErrorCode, HTTP_STATUS, isErrorCode } from '../common/errors'
  */
 export const MASKED_MESSAGE = 'Internal server error';
 
-/** Codes whose AppError details stay in the logs: they may name users, peers or internal reasons. */
-const PRIVATE_DETAILS: ReadonlySet<ErrorCode> = new Set([ErrorCode.UNAUTHENTICATED, ErrorCode.LEDGER_UNAVAILABLE, ErrorCode.INTERNAL]);
+/** Codes whose AppError details stay in the logs: they may name users or internal reasons. */
+const PRIVATE_DETAILS: ReadonlySet<ErrorCode> = new Set([ErrorCode.UNAUTHENTICATED, ErrorCode.INTERNAL]);
+
+/**
+ * Codes of a ledger that could not be reached or did not answer in time: their details name peers,
+ * orderers and the SDK's reasons, which stay in the logs. What a client needs to act is shared:
+ * which submission and transaction it was (to look it up, or to tell it apart from a retry) and
+ * whether it may still commit.
+ */
+const LEDGER_TROUBLE: ReadonlySet<ErrorCode> = new Set([ErrorCode.LEDGER_UNAVAILABLE, ErrorCode.TIMEOUT]);
+const SHAREABLE_LEDGER_DETAILS = ['submissionId', 'transactionId', 'mayCommit', 'phase', 'attempts', 'blockNumber'] as const;
 
 export interface ExpectedError {
   readonly code: ErrorCode;
@@ -51,8 +60,8 @@ export function expectedError(error: unknown): ExpectedError | undefined {
   if (isDatabaseUnavailable(original)) return DATABASE_UNAVAILABLE;
   if (original instanceof AppError) {
     if (original.code === ErrorCode.INTERNAL) return undefined;
-    const shareable = !PRIVATE_DETAILS.has(original.code) && Object.keys(original.details).length > 0;
-    return { code: original.code, message: original.message, ...(shareable ? { details: jsonSafe(original.details) } : {}) };
+    const details = shareableDetails(original);
+    return { code: original.code, message: original.message, ...(details ? { details: jsonSafe(details) } : {}) };
   }
   if (original instanceof GraphQLError) {
     const code = original.extensions.code;
@@ -99,6 +108,13 @@ export function httpFailure(error: unknown): { status: number; body: ErrorBody; 
 function statusCodeOf(error: unknown): number | undefined {
   if (typeof error !== 'object' || error === null || !('statusCode' in error)) return undefined;
   return typeof error.statusCode === 'number' ? error.statusCode : undefined;
+}
+
+/** The details of an expected AppError that may leave, or undefined when none may. */
+function shareableDetails(error: AppError): Readonly<Record<string, unknown>> | undefined {
+  if (PRIVATE_DETAILS.has(error.code)) return undefined;
+  const kept = LEDGER_TROUBLE.has(error.code) ? Object.fromEntries(SHAREABLE_LEDGER_DETAILS.filter((k) => error.details[k] !== undefined).map((k) => [k, error.details[k]])) : error.details;
+  return Object.keys(kept).length > 0 ? kept : undefined;
 }
 
 /** Details as JSON can carry them: bigints as strings, errors and functions left out. */
