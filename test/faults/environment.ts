@@ -161,9 +161,18 @@ export interface FaultReport {
  */
 export async function runScenario(environment: Environment, scenario: string, load: string, fault: (workload: Workload) => Promise<FaultReport>): Promise<WorkloadSummary> {
   const workload = environment.workload();
-  await underWay(workload, Date.now());
-  const { faultAt, extra } = await fault(workload);
-  await underWay(workload, Date.now());
+  let report: FaultReport;
+  try {
+    await underWay(workload, Date.now());
+    report = await fault(workload);
+    await underWay(workload, Date.now());
+  } catch (error) {
+    // The clients' loops run until stopped: left running they keep jest from ever exiting. The
+    // failure here is the answer, so the stop's own outcome (its summary, a settle error) is dropped.
+    await workload.stop().catch(() => undefined);
+    throw error;
+  }
+  const { faultAt, extra } = report;
   const summary = await workload.stop(faultAt);
   const violations = await finishScenario(environment, scenario, load, summary, extra);
   expect(violations).toEqual([]);
