@@ -90,7 +90,7 @@ async function main(): Promise<void> {
     await preparer?.close();
     const s = (performance.now() - started) / 1000;
     const pgc = cpu(pid) - pg0; const nc = process.cpuUsage(n0);
-    console.log(`${process.env.LABEL ?? ''} pg cpu ${pgc.toFixed(2)} s (${((BLOCKS*TX)/pgc).toFixed(0)} tx/pg-s), node cpu ${((nc.user+nc.system)/1e6).toFixed(2)} s, main thread cpu ${mc.toFixed(2)} s (prepared in ${PREPARE_IN}); ${BLOCKS * TX} tx in ${s.toFixed(2)} s = ${((BLOCKS * TX) / s).toFixed(0)} tx/s; batches ms ${times.join(' ')}`);
+    console.log(`${process.env.LABEL ?? ''} pg cpu ${pgc.toFixed(2)} s (${((BLOCKS*TX)/pgc).toFixed(0)} tx/pg-s), node cpu ${((nc.user+nc.system)/1e6).toFixed(2)} s, main thread cpu ${mc.toFixed(2)} s (prepared in ${PREPARE_IN}), rss ${(process.memoryUsage().rss / 2 ** 20).toFixed(0)} MiB; ${BLOCKS * TX} tx in ${s.toFixed(2)} s = ${((BLOCKS * TX) / s).toFixed(0)} tx/s; batches ms ${times.join(' ')}`);
   } finally {
     await client.end();
     await db.drop();
