@@ -1,6 +1,5 @@
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { loadavg } from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -11,7 +10,7 @@ import { Client } from 'pg';
 import { silentLogger } from '../src/common';
 import { createFabricBlockSource, createFabricConnection, type BlockSource } from '../src/ledger';
 import type { LocalNetwork } from '../src/localnet';
-import { builtInProjectorModules, createSyncWorker, INDEXED_NOTIFY_CHANNEL, type IndexedNotice } from '../src/sync';
+import { createSampleProjector, createSyncWorker, INDEXED_NOTIFY_CHANNEL, stateProjector, type IndexedNotice } from '../src/sync';
 import { createIsolatedDatabase } from '../test/db/isolatedDatabase';
 import { connectClient } from '../test/fabric/ledgerClient';
 import { log, percentile, positiveInt } from './common';
@@ -43,10 +42,10 @@ function sourceFor(network: LocalNetwork): BlockSource {
   });
 }
 
-/** CPU seconds (user + system) a process (or, given a task path, one thread) has used so far, from /proc. */
-function cpuSeconds(pid: number, task = ''): number {
+/** CPU seconds (user + system) a process has used so far, from /proc. */
+function cpuSeconds(pid: number): number {
   try {
-    const fields = readFileSync(`/proc/${pid}${task}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
     return (Number(fields[11]) + Number(fields[12])) / 100;
   } catch {
     return 0;
@@ -57,8 +56,6 @@ interface Phase {
   readonly seconds: number;
   /** CPU of this process (decoding blocks; for the cache also turning them into rows). */
   readonly nodeCpu: number;
-  /** CPU of this process's main thread alone: the one that reads blocks from the peer. */
-  readonly readerCpu: number;
   /** CPU of the worker's PostgreSQL backend (cache only). */
   readonly pgCpu: number;
 }
@@ -66,18 +63,12 @@ interface Phase {
 function summary(phase: Phase, transactions: number): string {
   const rate = (transactions / phase.seconds).toFixed(0);
   const pg = phase.pgCpu > 0 ? `, PostgreSQL backend CPU ${phase.pgCpu.toFixed(1)} s` : '';
-  return `${phase.seconds.toFixed(1)} s = ${rate} tx/s (this process's CPU ${phase.nodeCpu.toFixed(1)} s, of which its main thread ${phase.readerCpu.toFixed(1)} s${pg})`;
-}
-
-/** The main thread's CPU seconds (its task id is the process id). */
-function mainThreadCpu(): number {
-  return cpuSeconds(process.pid, `/task/${process.pid}`);
+  return `${phase.seconds.toFixed(1)} s = ${rate} tx/s (this process's CPU ${phase.nodeCpu.toFixed(1)} s${pg})`;
 }
 
 /** Reads every block from 0 without writing anything: the ceiling for the cache. */
 async function readAll(source: BlockSource, height: bigint): Promise<Phase & { transactions: number }> {
   const cpu = process.cpuUsage();
-  const reader = mainThreadCpu();
   const started = performance.now();
   const subscription = await source.subscribe(CHANNEL, 0n);
   let transactions = 0;
@@ -93,7 +84,7 @@ async function readAll(source: BlockSource, height: bigint): Promise<Phase & { t
     subscription.close();
   }
   const used = process.cpuUsage(cpu);
-  return { seconds: (performance.now() - started) / 1000, transactions, nodeCpu: (used.user + used.system) / 1e6, readerCpu: mainThreadCpu() - reader, pgCpu: 0 };
+  return { seconds: (performance.now() - started) / 1000, transactions, nodeCpu: (used.user + used.system) / 1e6, pgCpu: 0 };
 }
 
 async function buildLedger(network: LocalNetwork, source: BlockSource, wanted: number): Promise<void> {
@@ -123,7 +114,7 @@ async function buildLedger(network: LocalNetwork, source: BlockSource, wanted: n
   client.close();
 }
 
-async function catchUpInProcess(source: BlockSource, height: bigint, prepareIn: 'thread' | 'main'): Promise<Phase> {
+async function catchUpInProcess(source: BlockSource, height: bigint): Promise<Phase> {
   const database = await createIsolatedDatabase('bench_sync');
   const controller = new AbortController();
   const backends: { pid: number; cpuAtStart: number }[] = [];
@@ -137,23 +128,20 @@ async function catchUpInProcess(source: BlockSource, height: bigint, prepareIn: 
       return client;
     },
     source,
-    projectors: builtInProjectorModules([CHAINCODE]),
-    prepareIn,
+    projectors: [stateProjector, createSampleProjector([CHAINCODE])],
     log: silentLogger,
   });
   const cpu = process.cpuUsage();
-  const reader = mainThreadCpu();
   const started = performance.now();
   const running = worker.run(controller.signal);
   while ((worker.status().nextBlock ?? 0n) < height) await sleep(20);
   const seconds = (performance.now() - started) / 1000;
   const used = process.cpuUsage(cpu);
-  const readerCpu = mainThreadCpu() - reader;
   const pgCpu = backends.reduce((sum, b) => sum + cpuSeconds(b.pid) - b.cpuAtStart, 0);
   controller.abort();
   await running;
   await database.drop();
-  return { seconds, nodeCpu: (used.user + used.system) / 1e6, readerCpu, pgCpu };
+  return { seconds, nodeCpu: (used.user + used.system) / 1e6, pgCpu };
 }
 
 function rssKiB(pid: number): number {
@@ -252,10 +240,8 @@ async function main(): Promise<void> {
     .option('--transactions <n>', 'transactions the ledger must hold', positiveInt, 50_000)
     .option('--lag-seconds <n>', 'how long to measure live lag', positiveInt, 30)
     .option('--rate <n>', 'transactions per second during the lag measurement', positiveInt, 20)
-    .option('--no-compare-main', 'skip the comparison run with batches prepared on the reading thread')
     .parse()
-    .opts<{ transactions: number; lagSeconds: number; rate: number; compareMain: boolean }>();
-  log(`load average (1, 5, 15 min): ${loadavg().map((l) => l.toFixed(1)).join(', ')}`);
+    .opts<{ transactions: number; lagSeconds: number; rate: number }>();
   log('starting the benchmark network');
   const bench = await startBenchNetwork({ stateDir, portBase: 30000 });
   const { network } = bench;
@@ -265,15 +251,10 @@ async function main(): Promise<void> {
     const height = await source.height(CHANNEL);
     const ceiling = await readAll(source, height);
     log(`ceiling: read ${height} blocks, ${ceiling.transactions} transactions in ${summary(ceiling, ceiling.transactions)}`);
-    const ratio = (phase: Phase): string => `${((100 * ceiling.seconds) / phase.seconds).toFixed(0)} %`;
-    const cache = await catchUpInProcess(source, height, 'thread');
+    const cache = await catchUpInProcess(source, height);
+    const cacheRate = ceiling.transactions / cache.seconds;
     log(`cache: indexed the same blocks in ${summary(cache, ceiling.transactions)}`);
-    log(`ratio cache/ceiling: ${ratio(cache)} (target >= 80 %)`);
-    if (options.compareMain) {
-      const inline = await catchUpInProcess(source, height, 'main');
-      log(`for comparison, batches prepared on the reading thread (prepareIn 'main'): ${summary(inline, ceiling.transactions)}, ${ratio(inline)} of the ceiling`);
-    }
-    log(`load average (1, 5, 15 min): ${loadavg().map((l) => l.toFixed(1)).join(', ')}`);
+    log(`ratio cache/ceiling: ${((100 * cacheRate) / (ceiling.transactions / ceiling.seconds)).toFixed(0)} % (target >= 80 %)`);
     await catchUpAsProcess(height, options.lagSeconds, options.rate, network, source);
   } finally {
     source.close();

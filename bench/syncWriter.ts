@@ -3,10 +3,7 @@
  * the same shape as bench:sync's ledger, into a fresh database: wall time, and the CPU seconds of
  * this process and of its PostgreSQL backend, which are far less noisy than wall time on a shared
  * machine. Environment: BLOCKS (1000), TX per block (50), BATCH blocks per transaction (200),
- * SETUP (SQL run first, e.g. to drop a constraint for an experiment), SESSION (SQL for the session),
- * PREPARE_IN (`main`, the default, or `thread`: batches prepared on the sync worker's preparer
- * thread from decoded blocks, i.e. what a structured clone of decoded blocks costs this thread;
- * "node cpu" is then the whole process, "main thread cpu" this thread alone).
+ * SETUP (SQL run first, e.g. to drop a constraint for an experiment), SESSION (SQL for the session).
  *
  *   node --import tsx bench/syncWriter.ts
  */
@@ -18,7 +15,7 @@ function cpu(pid: number): number {
   const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
   return (Number(f[11]) + Number(f[12])) / 100;
 }
-import { builtInProjectorModules, createThreadPreparer, createSampleProjector, prepareBatch, writeBatch, ensureCheckpoint, stateProjector, type Checkpoint } from '../src/sync';
+import { createSampleProjector, prepareBatch, writeBatch, ensureCheckpoint, stateProjector, type Checkpoint } from '../src/sync';
 import type { LedgerBlock, LedgerTransaction } from '../src/ledger';
 import { createIsolatedDatabase } from '../test/db/isolatedDatabase';
 
@@ -27,12 +24,6 @@ const TX = Number(process.env.TX ?? 50);
 const BATCH = Number(process.env.BATCH ?? 200);
 const SETUP = process.env.SETUP ?? '';
 const SESSION = process.env.SESSION ?? '';
-const PREPARE_IN = process.env.PREPARE_IN ?? 'main';
-/** This thread's CPU seconds alone (the main thread's task id is the process id). */
-function mainCpu(): number {
-  const f = readFileSync(`/proc/${process.pid}/task/${process.pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
-  return (Number(f[11]) + Number(f[12])) / 100;
-}
 
 function blocks(): LedgerBlock[] {
   const out: LedgerBlock[] = [];
@@ -74,23 +65,17 @@ async function main(): Promise<void> {
     let cp: Checkpoint = await ensureCheckpoint(client, 'mychannel');
     const projectors = [stateProjector, createSampleProjector(['sample'])];
     const pid = (await client.query<{ p: number }>('select pg_backend_pid() p')).rows[0]?.p ?? 0;
-    const preparer = PREPARE_IN === 'thread' ? createThreadPreparer({ channel: 'mychannel', projectors: builtInProjectorModules(['sample']) }) : undefined;
-    // The thread is started (and has loaded its modules) before the clock starts.
-    if (preparer) await preparer.prepare(cp, []);
-    const pg0 = cpu(pid); const n0 = process.cpuUsage(); const m0 = mainCpu();
+    const pg0 = cpu(pid); const n0 = process.cpuUsage();
     const started = performance.now();
     const times: number[] = [];
     for (let i = 0; i < all.length; i += BATCH) {
       const t = performance.now();
-      const blocks = all.slice(i, i + BATCH);
-      cp = await writeBatch(client, 'mychannel', preparer ? await preparer.prepare(cp, blocks) : prepareBatch('mychannel', cp, blocks, projectors));
+      cp = await writeBatch(client, 'mychannel', prepareBatch('mychannel', cp, all.slice(i, i + BATCH), projectors));
       times.push(Math.round(performance.now() - t));
     }
-    const mc = mainCpu() - m0;
-    await preparer?.close();
     const s = (performance.now() - started) / 1000;
     const pgc = cpu(pid) - pg0; const nc = process.cpuUsage(n0);
-    console.log(`${process.env.LABEL ?? ''} pg cpu ${pgc.toFixed(2)} s (${((BLOCKS*TX)/pgc).toFixed(0)} tx/pg-s), node cpu ${((nc.user+nc.system)/1e6).toFixed(2)} s, main thread cpu ${mc.toFixed(2)} s (prepared in ${PREPARE_IN}), rss ${(process.memoryUsage().rss / 2 ** 20).toFixed(0)} MiB; ${BLOCKS * TX} tx in ${s.toFixed(2)} s = ${((BLOCKS * TX) / s).toFixed(0)} tx/s; batches ms ${times.join(' ')}`);
+    console.log(`${process.env.LABEL ?? ''} pg cpu ${pgc.toFixed(2)} s (${((BLOCKS*TX)/pgc).toFixed(0)} tx/pg-s), node cpu ${((nc.user+nc.system)/1e6).toFixed(2)} s; ${BLOCKS * TX} tx in ${s.toFixed(2)} s = ${((BLOCKS * TX) / s).toFixed(0)} tx/s; batches ms ${times.join(' ')}`);
   } finally {
     await client.end();
     await db.drop();

@@ -3,7 +3,7 @@ import { Client, Pool } from 'pg';
 import type { Logger, Metrics } from '../common';
 import type { Config } from '../config';
 import type { BlockSource } from '../ledger';
-import { builtInProjectorModules, createSyncMonitor, createSyncWorker, type ChannelPosition, type SyncMonitor, type SyncWorker, type SyncWorkerDeps } from '../sync';
+import { createSampleProjector, createSyncMonitor, createSyncWorker, stateProjector, type ChannelPosition, type SyncMonitor, type SyncWorker, type SyncWorkerDeps } from '../sync';
 
 /**
  * The sync worker loops (one per channel) from the settings, shared by `npm run sync -- run` and
@@ -79,7 +79,7 @@ function startMonitor(options: SyncWorkersOptions, source: BlockSource, workers:
 export async function runSyncWorkers(options: SyncWorkersOptions): Promise<void> {
   const { config, log } = options;
   const source = await createBlockSource(config);
-  const projectors = builtInProjectorModules(config.sync.sampleChaincodes);
+  const projectors = [stateProjector, createSampleProjector(config.sync.sampleChaincodes)];
   const controller = new AbortController();
   const stop = (): void => {
     controller.abort();

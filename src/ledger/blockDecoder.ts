@@ -58,23 +58,6 @@ interface DecodedEnvelope {
   };
 }
 
-/**
- * A block as the peer sent it (a serialized common.Block), not yet decoded: the sync worker hands
- * these to its preparer thread so that decoding happens off the thread that reads blocks.
- */
-export interface EncodedBlock {
-  readonly channel: string;
-  readonly number: bigint;
-  readonly bytes: Uint8Array;
-}
-
-/** What a block subscription for the sync worker yields: encoded while pulling, decoded from the event stream. */
-export type SourceBlock = LedgerBlock | EncodedBlock;
-
-export function isEncodedBlock(block: SourceBlock): block is EncodedBlock {
-  return 'bytes' in block;
-}
-
 export interface DecodedBlock {
   header: { number: LongLike; previous_hash: Buffer; data_hash: Buffer };
   data: { data: DecodedEnvelope[] };

@@ -1,6 +1,6 @@
 import { Gateway, type BlockEvent, type BlockListener, type Network } from 'fabric-network';
 
-import { decodeBlock, type DecodedBlock, type EncodedBlock, type SourceBlock } from './blockDecoder';
+import { decodeBlock, type DecodedBlock } from './blockDecoder';
 import { createBlockQueue } from './blockQueue';
 import type { FabricConnection } from './fabricConnection';
 import type { LedgerBlock } from './ledgerBlock';
@@ -13,20 +13,14 @@ import type { LedgerBlock } from './ledgerBlock';
  * block to a bounded queue, and on any failure closes the queue with the error so that the
  * consumer notices, closes the subscription and starts again from its own checkpoint.
  */
-export interface BlockSubscription<T extends SourceBlock = LedgerBlock> {
+export interface BlockSubscription {
   /** The next blocks, at least one, at most `max`; [] once closed. Throws what broke the stream. */
-  next(max: number): Promise<T[]>;
+  next(max: number): Promise<LedgerBlock[]>;
   close(): void;
 }
 
 export interface BlockSource {
   subscribe(channel: string, fromBlock: bigint): Promise<BlockSubscription>;
-  /**
-   * The same stream, but blocks pulled while catching up come as the peer's bytes, undecoded
-   * (near the head, from the event stream, they come decoded): the sync worker decodes them on
-   * its preparer thread, off the thread that reads. Optional: a source without it is subscribed to.
-   */
-  subscribeEncoded?(channel: string, fromBlock: bigint): Promise<BlockSubscription<SourceBlock>>;
   /** The peer's ledger height for the channel (number of blocks). */
   height(channel: string): Promise<bigint>;
   /** One block read from a peer (qscc GetBlockByNumber), for the verifier. */
@@ -36,15 +30,8 @@ export interface BlockSource {
 
 export interface FabricBlockSourceOptions {
   readonly connection: FabricConnection;
-  /** Blocks held in memory between the SDK and the consumer (decoded ones; default 64). */
+  /** Blocks held in memory between the SDK and the consumer. */
   readonly queueCapacity?: number;
-  /**
-   * The same for encoded subscriptions (default 256): a block's bytes take several times less
-   * memory than the block decoded, and room for a whole batch (SYNC_MAX_BATCH_BLOCKS, 200) lets
-   * the reader keep pulling while the previous batch is written, instead of stalling on a full
-   * queue and leaving each commit to carry only what arrived during the last one.
-   */
-  readonly encodedQueueCapacity?: number;
 }
 
 /** How far behind the head the event stream takes over from pulling. */
@@ -66,87 +53,71 @@ export function createFabricBlockSource(options: FabricBlockSourceOptions): Bloc
     return network;
   };
 
-  /**
-   * One subscription: `pull` fetches a block by number while far behind; near the head the
-   * event stream's (SDK-decoded) blocks are decoded here.
-   */
-  const open = async <T extends SourceBlock>(
-    channel: string,
-    fromBlock: bigint,
-    capacity: number,
-    pull: (n: bigint) => Promise<T | LedgerBlock>,
-  ): Promise<BlockSubscription<T | LedgerBlock>> => {
-    const network = await networkOf(channel);
-    const queue = createBlockQueue<T | LedgerBlock>(capacity);
-    let expected = fromBlock;
-    let attached = false;
-    const listener: BlockListener = async (event: BlockEvent) => {
-      if (queue.closed) return;
-      try {
-        const block = decodeBlock(channel, event.blockData as DecodedBlock);
-        // Anything but the next block means the stream is not what we asked for: stop it, and let
-        // the consumer restart from its checkpoint rather than skip or repeat.
-        if (block.number !== expected) {
-          throw new Error(`block stream out of order on ${channel}: expected block ${expected}, got ${block.number}`);
-        }
-        expected += 1n;
-        await queue.push(block);
-      } catch (error) {
-        queue.close(error instanceof Error ? error : new Error(String(error)));
-      }
-    };
-    // Far behind, blocks are pulled a few at a time (qscc), so memory is bounded by the queue:
-    // the SDK's event stream does not wait for a slow listener and would buffer the whole
-    // backlog. Near the head, the event stream takes over for low latency.
-    // A function, so the compiler does not assume the flag stays as it was across awaits.
-    const closed = (): boolean => queue.closed;
-    const pump = async (): Promise<void> => {
-      for (;;) {
-        if (closed()) return;
-        const height = await source.height(channel);
-        if (height - expected <= LIVE_WINDOW) break;
-        const end = expected + PREFETCH < height ? expected + PREFETCH : height;
-        const numbers: bigint[] = [];
-        for (let n = expected; n < end; n++) numbers.push(n);
-        const blocks = await Promise.all(numbers.map(pull));
-        for (const block of blocks) {
-          if (closed()) return;
-          await queue.push(block);
-          expected = block.number + 1n;
-        }
-      }
-      await network.addBlockListener(listener, { type: 'full', startBlock: expected.toString() });
-      attached = true;
-      if (closed()) network.removeBlockListener(listener);
-    };
-    pump().catch((error: unknown) => {
-      queue.close(error instanceof Error ? error : new Error(String(error)));
-    });
-    return {
-      next: (max) => queue.take(max),
-      close() {
-        queue.close();
-        if (attached) network.removeBlockListener(listener);
-      },
-    };
-  };
-
-  const blockBytes = async (channel: string, number: bigint): Promise<Buffer> => {
-    const network = await networkOf(channel);
-    return network.getContract('qscc').evaluateTransaction('GetBlockByNumber', channel, number.toString());
-  };
-
   const source: BlockSource = {
-    subscribe: (channel, fromBlock) => open<LedgerBlock>(channel, fromBlock, options.queueCapacity ?? 64, (n) => source.block(channel, n)),
-    subscribeEncoded: (channel, fromBlock) =>
-      open<EncodedBlock>(channel, fromBlock, options.encodedQueueCapacity ?? 256, async (number): Promise<EncodedBlock> => ({ channel, number, bytes: await blockBytes(channel, number) })),
+    async subscribe(channel, fromBlock) {
+      const network = await networkOf(channel);
+      const queue = createBlockQueue<LedgerBlock>(options.queueCapacity ?? 64);
+      let expected = fromBlock;
+      let attached = false;
+      const listener: BlockListener = async (event: BlockEvent) => {
+        if (queue.closed) return;
+        try {
+          const block = decodeBlock(channel, event.blockData as DecodedBlock);
+          // Anything but the next block means the stream is not what we asked for: stop it, and let
+          // the consumer restart from its checkpoint rather than skip or repeat.
+          if (block.number !== expected) {
+            throw new Error(`block stream out of order on ${channel}: expected block ${expected}, got ${block.number}`);
+          }
+          expected += 1n;
+          await queue.push(block);
+        } catch (error) {
+          queue.close(error instanceof Error ? error : new Error(String(error)));
+        }
+      };
+      // Far behind, blocks are pulled a few at a time (qscc), so memory is bounded by the queue:
+      // the SDK's event stream does not wait for a slow listener and would buffer the whole
+      // backlog. Near the head, the event stream takes over for low latency.
+      // A function, so the compiler does not assume the flag stays as it was across awaits.
+      const closed = (): boolean => queue.closed;
+      const pump = async (): Promise<void> => {
+        for (;;) {
+          if (closed()) return;
+          const height = await source.height(channel);
+          if (height - expected <= LIVE_WINDOW) break;
+          const end = expected + PREFETCH < height ? expected + PREFETCH : height;
+          const numbers: bigint[] = [];
+          for (let n = expected; n < end; n++) numbers.push(n);
+          const blocks = await Promise.all(numbers.map((n) => source.block(channel, n)));
+          for (const block of blocks) {
+            if (closed()) return;
+            await queue.push(block);
+            expected = block.number + 1n;
+          }
+        }
+        await network.addBlockListener(listener, { type: 'full', startBlock: expected.toString() });
+        attached = true;
+        if (closed()) network.removeBlockListener(listener);
+      };
+      pump().catch((error: unknown) => {
+        queue.close(error instanceof Error ? error : new Error(String(error)));
+      });
+      return {
+        next: (max) => queue.take(max),
+        close() {
+          queue.close();
+          if (attached) network.removeBlockListener(listener);
+        },
+      };
+    },
     async height(channel) {
       const network = await networkOf(channel);
       const info = await network.getContract('qscc').evaluateTransaction('GetChainInfo', channel);
       return decodeChainHeight(info);
     },
     async block(channel, number) {
-      return decodeBlock(channel, options.connection.decodeBlockBytes(await blockBytes(channel, number)));
+      const network = await networkOf(channel);
+      const bytes = await network.getContract('qscc').evaluateTransaction('GetBlockByNumber', channel, number.toString());
+      return decodeBlock(channel, options.connection.decodeBlockBytes(bytes));
     },
     close() {
       gateway?.disconnect();

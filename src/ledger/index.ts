@@ -2,7 +2,7 @@ export type { LedgerBlock, LedgerTransaction, LedgerRead, LedgerWrite, LedgerEve
 export { validationCodeName } from './ledgerBlock';
 export { blockHeaderHash } from './blockHash';
 export { decodeBlock } from './blockDecoder';
-export type { DecodedBlock, EncodedBlock, SourceBlock } from './blockDecoder';
+export type { DecodedBlock } from './blockDecoder';
 export { createFabricBlockSource } from './fabricBlockSource';
 export type { BlockSource, BlockSubscription } from './fabricBlockSource';
 export { createFabricConnection } from './fabricConnection';

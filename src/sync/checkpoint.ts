@@ -2,8 +2,8 @@ import type { ClientBase, QueryResult } from 'pg';
 
 import type { LedgerBlock } from '../ledger';
 import type { Projector } from './projector';
-import { batchRows } from './indexRows';
-import { forgetStages, planBatch, runPlan, type WritePlan } from './sqlWriter';
+import { batchRows, type BatchRows } from './indexRows';
+import { forgetStages, stageBatch } from './sqlWriter';
 import { SyncErrorCode, SyncIntegrityError } from './errors';
 
 export interface Checkpoint {
@@ -63,15 +63,14 @@ export function checkChain(channel: string, from: Checkpoint, blocks: readonly L
 }
 
 /**
- * A batch ready to be written: checked against the checkpoint it must follow and turned into the
- * statements and COPY payloads that write it. Preparing is CPU work only, so the worker prepares
- * batch N+1 (on its own thread) while PostgreSQL writes batch N; the result is plain data.
+ * A batch ready to be written: checked against the checkpoint it must follow and turned into rows.
+ * Preparing is CPU work only, so the worker prepares batch N+1 while PostgreSQL writes batch N.
  */
 export interface PreparedBatch {
   readonly from: Checkpoint;
   readonly next: Checkpoint;
   readonly blocks: number;
-  readonly plan: WritePlan;
+  readonly rows: BatchRows;
 }
 
 export function prepareBatch(channel: string, from: Checkpoint, blocks: readonly LedgerBlock[], projectors: readonly Projector[]): PreparedBatch {
@@ -81,7 +80,7 @@ export function prepareBatch(channel: string, from: Checkpoint, blocks: readonly
     from,
     next: last ? { nextBlock: last.number + 1n, lastBlockHash: last.hash } : from,
     blocks: blocks.length,
-    plan: planBatch(batchRows(blocks, projectors)),
+    rows: batchRows(blocks, projectors),
   };
 }
 
@@ -104,7 +103,7 @@ export async function writeBatch(client: ClientBase, channel: string, batch: Pre
         `checkpoint is at ${current.nextBlock}, this writer expected ${batch.from.nextBlock}: another writer is active`,
       );
     }
-    const tail = [...(await runPlan(client, batch.plan))];
+    const tail = await stageBatch(client, batch.rows);
     const { next } = batch;
     const notice: IndexedNotice = { channel, height: next.nextBlock.toString() };
     const lit = (value: string | undefined): string => (value === undefined ? 'NULL' : client.escapeLiteral(value));

@@ -5,9 +5,9 @@ import type { SqlValue } from './rowChange';
 /**
  * `COPY … FROM STDIN` with node-postgres alone: a query object with a `submit` method (pg's
  * Submittable interface, the one pg-copy-streams builds on) that sends the whole payload once
- * PostgreSQL asks for it. The payload is built in memory (already UTF-8, possibly on another
- * thread): a batch is bounded by the worker's batch size anyway, and one text per table is far
- * cheaper to build than thousands of bind parameters.
+ * PostgreSQL asks for it. The payload is built in memory: a batch is bounded by the worker's
+ * batch size anyway, and one string per table is far cheaper to build than thousands of bind
+ * parameters.
  */
 interface CopyConnection {
   query(text: string): void;
@@ -17,7 +17,7 @@ interface CopyConnection {
 
 const CHUNK_BYTES = 1 << 20;
 
-export function copyIn(client: ClientBase, sql: string, payload: Buffer): Promise<void> {
+export function copyIn(client: ClientBase, sql: string, payload: string): Promise<void> {
   return new Promise<void>((resolve, reject) => {
     let failed = false;
     const submittable = {
@@ -25,7 +25,8 @@ export function copyIn(client: ClientBase, sql: string, payload: Buffer): Promis
         connection.query(sql);
       },
       handleCopyInResponse(connection: CopyConnection): void {
-        for (let at = 0; at < payload.length; at += CHUNK_BYTES) connection.sendCopyFromChunk(payload.subarray(at, at + CHUNK_BYTES));
+        const bytes = Buffer.from(payload, 'utf8');
+        for (let at = 0; at < bytes.length; at += CHUNK_BYTES) connection.sendCopyFromChunk(bytes.subarray(at, at + CHUNK_BYTES));
         connection.endCopyFrom();
       },
       handleError(error: Error): void {

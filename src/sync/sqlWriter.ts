@@ -46,34 +46,12 @@ function conflictClause(first: Insert | Upsert): string {
   return `ON CONFLICT (${first.key.map(ident).join(', ')}) DO NOTHING`;
 }
 
-/**
- * What a batch sends to PostgreSQL, built without a connection: the statements with their
- * parameters, the COPY payloads already encoded, and the parameterless tail. Building it is the
- * worker's CPU work, so it can happen on another thread (see threadPreparer.ts); running it is
- * I/O only. It is plain data (strings, byte arrays), so it crosses a thread boundary as it is.
- */
-export type PlanStep =
-  | { readonly kind: 'query'; readonly sql: string; readonly values: readonly unknown[] }
-  | {
-      readonly kind: 'copy';
-      /** A temporary staging table per session and shape, created once per session. */
-      readonly stage: string;
-      readonly createStage: string;
-      readonly copy: string;
-      readonly payload: Uint8Array;
-    };
-
-export interface WritePlan {
-  readonly steps: PlanStep[];
-  /** INSERT … SELECT from the staging tables: no parameters, sent with the end of the transaction. */
-  readonly tail: string[];
-}
-
-function valuesSteps(changes: readonly (Insert | Upsert)[], plan: WritePlan): void {
+async function writeValues(client: ClientBase, changes: readonly (Insert | Upsert)[]): Promise<number> {
   const first = changes[0];
-  if (!first) return;
+  if (!first) return 0;
   const columns = Object.keys(first.row);
   const rowsPerStatement = Math.max(1, Math.floor(MAX_PARAMS / columns.length));
+  let statements = 0;
   const conflict = conflictClause(first);
   for (let start = 0; start < changes.length; start += rowsPerStatement) {
     const chunk = changes.slice(start, start + rowsPerStatement);
@@ -85,8 +63,10 @@ function valuesSteps(changes: readonly (Insert | Upsert)[], plan: WritePlan): vo
       });
       return `(${placeholders.join(', ')})`;
     });
-    plan.steps.push({ kind: 'query', sql: `INSERT INTO ${ident(first.table)} (${columns.map(ident).join(', ')}) VALUES ${tuples.join(', ')} ${conflict}`, values });
+    await client.query(`INSERT INTO ${ident(first.table)} (${columns.map(ident).join(', ')}) VALUES ${tuples.join(', ')} ${conflict}`, values);
+    statements++;
   }
+  return statements;
 }
 
 /** Rows from which on a group is COPYed into a staging table rather than sent as a VALUES list. */
@@ -106,36 +86,38 @@ export function forgetStages(client: ClientBase): void {
  * worker far less than binding tens of thousands of parameters, and PostgreSQL less than parsing
  * them. Each shape is written at most once per transaction (the caller groups by shape).
  */
-function copyStep(table: string, columns: readonly string[], lines: readonly string[], conflict: string, shape: string, plan: WritePlan): void {
+async function copyThroughStage(
+  client: ClientBase,
+  table: string,
+  columns: readonly string[],
+  lines: readonly string[],
+  conflict: string,
+  shape: string,
+  tail: string[],
+): Promise<number> {
   const list = columns.map(ident).join(', ');
   const stageName = `sync_stage_${table}_${shapeId(shape)}`;
   const stage = ident(stageName);
-  plan.steps.push({
-    kind: 'copy',
-    stage: stageName,
-    createStage: `CREATE TEMPORARY TABLE IF NOT EXISTS ${stage} ON COMMIT DELETE ROWS AS SELECT ${list} FROM ${ident(table)} WITH NO DATA`,
-    copy: `COPY ${stage} (${list}) FROM STDIN`,
-    payload: ownedUtf8(`${lines.join('\n')}\n`),
-  });
-  plan.tail.push(`INSERT INTO ${ident(table)} (${list}) SELECT ${list} FROM ${stage} ${conflict}`);
+  let stages = stagesOf.get(client);
+  if (!stages) stagesOf.set(client, (stages = new Set()));
+  let statements = 2;
+  if (!stages.has(stageName)) {
+    await client.query(`CREATE TEMPORARY TABLE IF NOT EXISTS ${stage} ON COMMIT DELETE ROWS AS SELECT ${list} FROM ${ident(table)} WITH NO DATA`);
+    stages.add(stageName);
+    statements++;
+  }
+  await copyIn(client, `COPY ${stage} (${list}) FROM STDIN`, `${lines.join('\n')}\n`);
+  tail.push(`INSERT INTO ${ident(table)} (${list}) SELECT ${list} FROM ${stage} ${conflict}`);
+  return statements;
 }
 
-/**
- * UTF-8 bytes in an ArrayBuffer of their own: a small Buffer lives in Node's shared pool, and
- * handing the pool to another thread (a transfer) would detach it under everyone else.
- */
-export function ownedUtf8(text: string): Uint8Array {
-  const bytes = Buffer.from(text, 'utf8');
-  return bytes.byteOffset === 0 && bytes.buffer.byteLength === bytes.length ? bytes : new Uint8Array(bytes);
-}
-
-function copyChangesStep(changes: readonly (Insert | Upsert)[], plan: WritePlan): void {
+async function writeCopy(client: ClientBase, changes: readonly (Insert | Upsert)[], tail: string[]): Promise<number> {
   const first = changes[0];
-  if (!first) return;
+  if (!first) return 0;
   const columns = Object.keys(first.row);
   const lines = changes.map((change) => columns.map((c) => copyValue(change.row[c])).join('\t'));
   const conflict = conflictClause(first);
-  copyStep(first.table, columns, lines, conflict, `${first.kind}|${columns.join(',')}|${conflict}`, plan);
+  return copyThroughStage(client, first.table, columns, lines, conflict, `${first.kind}|${columns.join(',')}|${conflict}`, tail);
 }
 
 /** A short, stable name for a shape of rows (the same table may be written with several). */
@@ -145,12 +127,11 @@ function shapeId(shape: string): string {
   return h.toString(36);
 }
 
-function insertSteps(changes: readonly (Insert | Upsert)[], plan: WritePlan): void {
-  if (changes.length >= COPY_FROM_ROWS) copyChangesStep(changes, plan);
-  else valuesSteps(changes, plan);
+function writeInserts(client: ClientBase, changes: readonly (Insert | Upsert)[], tail: string[]): Promise<number> {
+  return changes.length >= COPY_FROM_ROWS ? writeCopy(client, changes, tail) : writeValues(client, changes);
 }
 
-function updateStep(change: Update, plan: WritePlan): void {
+async function writeUpdate(client: ClientBase, change: Update): Promise<void> {
   const values: unknown[] = [];
   const at = (value: SqlValue | undefined): string => {
     values.push(param(value));
@@ -161,7 +142,7 @@ function updateStep(change: Update, plan: WritePlan): void {
     .map((c) => `${ident(c)} = ${at(change.row[c])}`);
   const where = change.key.map((k) => `${ident(k)} = ${at(change.row[k])}`);
   const older = `(${change.guard.map(ident).join(', ')}) < (${change.guard.map((g) => at(change.row[g])).join(', ')})`;
-  plan.steps.push({ kind: 'query', sql: `UPDATE ${ident(change.table)} SET ${set.join(', ')} WHERE ${where.join(' AND ')} AND ${older}`, values });
+  await client.query(`UPDATE ${ident(change.table)} SET ${set.join(', ')} WHERE ${where.join(' AND ')} AND ${older}`, values);
 }
 
 /** Tables whose rows others reference go first, so that foreign keys hold within the batch. */
@@ -173,68 +154,43 @@ function tableRank(table: string): number {
 }
 
 /**
- * The plan of a batch: the generic index (COPY, insert-only, idempotent by key) and the projected
- * changes. Its tail moves the staged rows into their tables: those statements take no
- * parameters, so the writer sends them as ONE simple query together with the end of its
- * transaction, one round trip instead of one per table. Each key appears once per batch, so
+ * Stages a batch: the generic index (COPY, insert-only, idempotent by key) and the projected
+ * changes. Returns the INSERT … SELECT statements that move the staged rows into their tables:
+ * they take no parameters, so the caller sends them as ONE simple query together with the end of
+ * its transaction, one round trip instead of one per table. Each key appears once per batch, so
  * their order does not matter.
  */
-export function planBatch(rows: BatchRows): WritePlan {
-  const plan: WritePlan = { steps: [], tail: [] };
+export async function stageBatch(client: ClientBase, rows: BatchRows): Promise<string[]> {
+  const tail: string[] = [];
   for (const t of rows.index) {
     if (t.lines.length === 0) continue;
     const conflict = `ON CONFLICT (${t.key.map(ident).join(', ')}) DO NOTHING`;
-    copyStep(t.table, t.columns, t.lines, conflict, `index|${t.columns.join(',')}`, plan);
+    await copyThroughStage(client, t.table, t.columns, t.lines, conflict, `index|${t.columns.join(',')}`, tail);
   }
-  planChanges(rows.projected, plan);
-  return plan;
-}
-
-/** Pure: the statements that apply row changes (see planBatch). */
-export function planChanges(changes: readonly RowChange[], plan: WritePlan = { steps: [], tail: [] }): WritePlan {
-  const folded = foldChanges(changes);
-  const inserts = folded.filter((c): c is Insert | Upsert => c.kind !== 'update');
-  const groups = [...groupBy(inserts, (c) => `${c.kind}|${c.table}|${Object.keys(c.row).join(',')}|${c.kind === 'upsert' ? c.update.join(',') : ''}`).values()];
-  groups.sort((a, b) => tableRank(a[0]?.table ?? '') - tableRank(b[0]?.table ?? ''));
-  for (const group of groups) insertSteps(group, plan);
-  for (const change of folded) if (change.kind === 'update') updateStep(change, plan);
-  return plan;
-}
-
-/** A byte array that came through structured clone (a plain Uint8Array) as the Buffer pg expects. */
-function asBuffer(bytes: Uint8Array): Buffer {
-  return Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-}
-
-function revive(value: unknown): unknown {
-  return value instanceof Uint8Array ? asBuffer(value) : value;
-}
-
-/**
- * Runs a plan's steps on the session (creating each staging table once per session); returns the
- * tail, which the caller sends with its COMMIT.
- */
-export async function runPlan(client: ClientBase, plan: WritePlan): Promise<string[]> {
-  let stages = stagesOf.get(client);
-  if (!stages) stagesOf.set(client, (stages = new Set()));
-  for (const step of plan.steps) {
-    if (step.kind === 'query') {
-      await client.query(step.sql, step.values.map(revive));
-      continue;
-    }
-    if (!stages.has(step.stage)) {
-      await client.query(step.createStage);
-      stages.add(step.stage);
-    }
-    await copyIn(client, step.copy, asBuffer(step.payload));
-  }
-  return plan.tail;
+  await writeChanges(client, rows.projected, tail);
+  return tail;
 }
 
 /** Applies row changes now (tests, tools): every statement is executed before this resolves. */
 export async function applyChanges(client: ClientBase, changes: readonly RowChange[]): Promise<number> {
-  const plan = planChanges(changes);
-  const tail = await runPlan(client, plan);
+  const tail: string[] = [];
+  const statements = await writeChanges(client, changes, tail);
   for (const sql of tail) await client.query(sql);
-  return plan.steps.length;
+  return statements;
+}
+
+async function writeChanges(client: ClientBase, changes: readonly RowChange[], tail: string[]): Promise<number> {
+  const folded = foldChanges(changes);
+  const inserts = folded.filter((c): c is Insert | Upsert => c.kind !== 'update');
+  const groups = [...groupBy(inserts, (c) => `${c.kind}|${c.table}|${Object.keys(c.row).join(',')}|${c.kind === 'upsert' ? c.update.join(',') : ''}`).values()];
+  groups.sort((a, b) => tableRank(a[0]?.table ?? '') - tableRank(b[0]?.table ?? ''));
+  let statements = 0;
+  for (const group of groups) statements += await writeInserts(client, group, tail);
+  for (const change of folded) {
+    if (change.kind === 'update') {
+      await writeUpdate(client, change);
+      statements++;
+    }
+  }
+  return statements;
 }

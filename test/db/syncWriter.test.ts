@@ -9,9 +9,8 @@ import { createHash } from 'node:crypto';
 import { Client } from 'pg';
 
 import { silentLogger } from '../../src/common';
-import type { LedgerBlock, LedgerTransaction } from '../../src/ledger';
+import type { BlockSource, LedgerBlock, LedgerTransaction } from '../../src/ledger';
 import {
-  builtInProjectorModules,
   createSampleProjector,
   createSyncWorker,
   ensureCheckpoint,
@@ -21,7 +20,6 @@ import {
   writeBatch,
   type Checkpoint,
 } from '../../src/sync';
-import { fakeBlockSource } from './fakeBlockSource';
 import { createIsolatedDatabase, type IsolatedDatabase } from './isolatedDatabase';
 
 jest.setTimeout(120_000);
@@ -151,9 +149,24 @@ describe('sync worker: batch N+1 prepared while batch N is written', () => {
   test('every block is committed once and in order, across many small and large batches', async () => {
     const db = await createIsolatedDatabase('sync_pipeline');
     const blocks = chain(120, 30, 'p').map((b) => ({ ...b, channel: 'pipe' }));
-    let size = 1;
-    // 1..23 blocks at a time, varying.
-    const source = fakeBlockSource(blocks, () => (size = (size * 7) % 23 + 1));
+    const source: BlockSource = {
+      subscribe: (_channel, from) => {
+        let at = Number(from);
+        let size = 1;
+        return Promise.resolve({
+          next: (max: number) => {
+            size = (size * 7) % 23 + 1; // 1..23 blocks, varying
+            const taken = blocks.slice(at, at + Math.min(size, max));
+            at += taken.length;
+            return taken.length > 0 ? Promise.resolve(taken) : new Promise<LedgerBlock[]>(() => undefined);
+          },
+          close: () => undefined,
+        });
+      },
+      height: () => Promise.resolve(BigInt(blocks.length)),
+      block: (_channel, n) => Promise.resolve(blocks[Number(n)] as LedgerBlock),
+      close: () => undefined,
+    };
     const worker = createSyncWorker({
       channel: 'pipe',
       connect: async () => {
@@ -162,7 +175,7 @@ describe('sync worker: batch N+1 prepared while batch N is written', () => {
         return c;
       },
       source,
-      projectors: builtInProjectorModules(['sample']),
+      projectors,
       log: silentLogger,
       maxBatchBlocks: 16,
     });
