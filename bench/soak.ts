@@ -15,6 +15,7 @@ import { uniqueId } from '../test/fabric/waiting';
 import { alive, startEnvironment, type Environment, type Role } from '../test/faults/environment';
 import { startWorkload, underWay, type WorkloadClient, type WorkloadSummary } from '../test/faults/workload';
 import { log, positiveInt } from './common';
+import { inspectorUrl, openInspector, type InspectorSession } from './liveHeap';
 import { BENCH_CHANNEL, startBenchNetwork, waitUntilEndorsable, type BenchNetwork } from './network';
 import { createProbe, fetchText, metricSumsBy, POSTGRES_SERIES, type Probe, type Watched } from './soakProbe';
 import { startQueryStream, type QueryStreamSummary } from './soakQueries';
@@ -34,17 +35,22 @@ import { startQueryStream, type QueryStreamSummary } from './soakQueries';
  * - every `--sample-seconds`: RSS of the three roles, the 10 Fabric nodes and the chaincode server,
  *   the private memory of PostgreSQL's backends for the database, the sync worker's lag gauges,
  *   and each SYNC write's commit -> indexed time from the gateway's log (soakProbe.ts);
+ * - every `--heap-seconds`: the three roles' live memory (heap + external after a full collection
+ *   forced through the V8 inspector, liveHeap.ts), what a leak in a Node process grows;
  * - at the end: per process RSS at the start (after `--warmup-minutes`) and at the end and the
- *   least-squares trend in MiB per 10 min, flat when below `--max-growth`; lag p50/p99/max; errors
+ *   least-squares trend in MiB per 10 min, flat when below `--max-growth`; the same for the roles'
+ *   live memory against `--max-heap-growth`, which judges them; lag p50/p99/max; errors
  *   by code; request counts; the invariant checker (test/fabric/invariants.ts). Printed, and written
  *   with every sample to test-artifacts/soak/soak-<time>.json.
  *
- * Exits 1 when a client saw an error, the invariants fail, a process died, or a trend is not
- * flat. Every process it started is stopped by pid at the end and on SIGINT (Ctrl-C: the load
+ * Exits 1 when a client saw an error, the invariants fail, a process died, or a judged trend is
+ * not flat: RSS for the Fabric nodes, the chaincode server and PostgreSQL; live memory for the
+ * three Node roles (their RSS is printed beside it; see liveHeap.ts for why it is not judged). Every process it started is stopped by pid at the end and on SIGINT (Ctrl-C: the load
  * stops, the summary of what ran is still made; a second Ctrl-C skips it), the database dropped,
  * the network stopped (its state stays in .fabric-soak/ for a post-mortem).
  */
 const repoRoot = path.resolve(__dirname, '..');
+const SOAK_ARTEFACTS = path.join(repoRoot, 'test-artifacts', 'soak');
 
 interface Options {
   minutes: number;
@@ -54,12 +60,16 @@ interface Options {
   queries: number;
   sampleSeconds: number;
   maxGrowth: number;
+  heapSeconds: number;
+  maxHeapGrowth: number;
+  heapSnapshots: Role[];
 }
 
 /** The settings the roles run with: the image's Node flags and src/config's defaults, over the fault suite's fast test values. */
 const SOAK_ENV: Record<string, string> = {
   NODE_ENV: 'production',
-  NODE_OPTIONS: '--max-semi-space-size=128',
+  // The inspector on a loopback port of the OS's choosing: the soak reads each role's live heap through it.
+  NODE_OPTIONS: '--max-semi-space-size=128 --inspect=127.0.0.1:0',
   METRICS_POLL_MS: '5000',
   PEER_MONITOR_INTERVAL_MS: '5000',
   GATEWAY_SHUTDOWN_GRACE_MS: '10000',
@@ -73,6 +83,9 @@ const SOAK_ENV: Record<string, string> = {
 /** The workload's clients log in once: their tokens must outlive the run (the default, 15 min, ended the first 30-min run in UNAUTHENTICATED). */
 const tokenTtl = (minutes: number): Record<string, string> => ({ AUTH_JWT_TTL_SECONDS: String(Math.min(86_400, Math.ceil(minutes * 60) + 3600)) });
 
+/** The roles are judged on their live heap, not their RSS (liveHeap.ts says why). */
+const NODE_ROLES: ReadonlySet<string> = new Set<Role>(['gateway', 'sync', 'submitter']);
+
 /** Role ports above the network's 23000-23059. */
 const ROLE_OFFSET: Record<Role, number> = { gateway: 80, sync: 81, submitter: 82 };
 
@@ -80,6 +93,13 @@ function positiveNumber(value: string): number {
   const n = Number(value);
   if (!Number.isFinite(n) || n <= 0) throw new InvalidArgumentError('must be a positive number');
   return n;
+}
+
+function roleList(value: string): Role[] {
+  const roles = value.split(',').map((r) => r.trim());
+  const unknown = roles.filter((r) => !NODE_ROLES.has(r));
+  if (unknown.length > 0) throw new InvalidArgumentError(`not a role: ${unknown.join(', ')} (gateway, sync, submitter)`);
+  return roles as Role[];
 }
 
 function parseOptions(): Options {
@@ -91,6 +111,9 @@ function parseOptions(): Options {
     .option('--queries <n>', 'queries per second (open loop)', positiveNumber, 10)
     .option('--sample-seconds <n>', 'seconds between samples', positiveNumber, 5)
     .option('--max-growth <n>', 'MiB per 10 min at or above which an RSS trend is growth', positiveNumber, 10)
+    .option('--heap-seconds <n>', "seconds between the roles' live-heap samples (each forces a full collection)", positiveNumber, 60)
+    .option('--max-heap-growth <n>', "MiB per 10 min at or above which a role's live-heap trend is growth", positiveNumber, 2)
+    .option('--heap-snapshots <roles>', 'heap snapshots of these roles (comma-separated) after the warm-up and after the load, for bench/heapDiff.ts: a diagnostic run, since each snapshot stops the role for 10-30 s and clients see it as errors', roleList, [])
     .parse()
     .opts<Options>();
 }
@@ -115,6 +138,12 @@ class Interrupted extends Error {}
 interface Running {
   readonly environment: Environment;
   readonly probe: Probe;
+  /** Each role's live memory (heap + external after a full collection), MiB. */
+  readonly liveMemory: Map<string, Sample[]>;
+  /** The end's heap snapshots (`--heap-snapshots`), after the load has settled. */
+  snapshots(): Promise<void>;
+  /** Stops those samples and detaches from the roles' inspectors (a Node process with an inspector client attached does not exit); once. */
+  stopLiveMemory(): Promise<void>;
   readonly loadStartedAt: number;
   /** Stops the queries and the writers and settles the ASYNC submissions (or the error that kept them from settling); once, however often called. */
   stopLoad(): Promise<{ reads: QueryStreamSummary; writes: WorkloadSummary | Error }>;
@@ -138,6 +167,8 @@ interface Summary {
   readonly mutationsPerSecond: number;
   readonly reads: Omit<QueryStreamSummary, 'latenciesMs'> & { readonly latencyMs: Distribution; readonly perSecond: number };
   readonly growth: readonly Growth[];
+  /** The Node roles' live memory after a full collection (these judge them, not their RSS). */
+  readonly liveGrowth: readonly Growth[];
   /** The trend over the second half of the samples after the warm-up alone, by process: a warm-up still under way flattens there, a leak does not. */
   readonly lateTrendMiBPer10Min: Record<string, number | undefined>;
   readonly postgresBackends: { readonly min: number; readonly max: number };
@@ -174,12 +205,12 @@ async function main(): Promise<number> {
     if (interrupts > 0) throw new Interrupted('interrupted during setup');
   };
   try {
-    const running = await setUp(options, stack, checkpoint);
+    const running = await setUp(options, warmupMinutes, stack, checkpoint);
     log(`load running for ${options.minutes} min (warm-up ${warmupMinutes.toFixed(1)} min): ${options.writers} writer loops + the admin, ${options.queries} queries/s`);
     // The load started before the writers' first successes were awaited; it runs `minutes` from its start.
     await Promise.race([sleep(running.loadStartedAt + options.minutes * 60_000 - Date.now()), interrupted]);
     const summary = await finish(running, options, warmupMinutes, stack);
-    report(summary, writeArtefacts(running.probe, summary));
+    report(summary, writeArtefacts(running.probe, running.liveMemory, summary));
     return interrupts > 0 ? 130 : summary.verdict.pass ? 0 : 1;
   } catch (error) {
     if (!(error instanceof Interrupted)) throw error;
@@ -190,7 +221,8 @@ async function main(): Promise<number> {
   }
 }
 
-async function setUp(options: Options, stack: ReturnType<typeof createStack>, checkpoint: () => void): Promise<Running> {
+async function setUp(options: Options, warmupMinutes: number, stack: ReturnType<typeof createStack>, checkpoint: () => void): Promise<Running> {
+  mkdirSync(SOAK_ARTEFACTS, { recursive: true });
   log(`starting a new network in ${path.relative(repoRoot, TEST_STATE_DIR)} (ports ${TEST_PORT_BASE}+)`);
   const network = await startBenchNetwork({ stateDir: TEST_STATE_DIR, portBase: TEST_PORT_BASE, fresh: true });
   stack.add('the network', () => network.stop());
@@ -238,9 +270,76 @@ async function setUp(options: Options, stack: ReturnType<typeof createStack>, ch
     await sampling;
   };
   stack.add('the sampler', stopSampling);
+  const live = await watchLiveMemory(environment, options.heapSeconds);
+  stack.add('the live-heap sampler', live.stop);
+  const snapshots = async (when: 'start' | 'end'): Promise<void> => {
+    for (const role of options.heapSnapshots) {
+      const file = path.join(SOAK_ARTEFACTS, `${new Date(loadStartedAt).toISOString().replace(/[:.]/g, '-')}-${role}-${when}.heapsnapshot`);
+      await live.snapshot(role, file);
+      log(`heap snapshot of ${role}: ${path.relative(repoRoot, file)}`);
+    }
+  };
+  const warmedUp = setTimeout(() => void snapshots('start'), warmupMinutes * 60_000);
+  stack.add('the heap snapshot timer', () => {
+    clearTimeout(warmedUp);
+    return Promise.resolve();
+  });
   await probe.sample();
   await underWay(workload, loadStartedAt);
-  return { environment, probe, loadStartedAt, stopLoad, stopSampling };
+  return { environment, probe, liveMemory: live.series, snapshots: () => snapshots('end'), stopLiveMemory: live.stop, loadStartedAt, stopLoad, stopSampling };
+}
+
+/** Every `seconds`, each role's live memory through its inspector: the series by role, and how to stop. */
+async function watchLiveMemory(
+  environment: Environment,
+  seconds: number,
+): Promise<{ series: Map<string, Sample[]>; snapshot: (role: Role, file: string) => Promise<void>; stop: () => Promise<void> }> {
+  const sessions: { role: Role; session: InspectorSession }[] = [];
+  const closeAll = async (): Promise<void> => {
+    await Promise.all(sessions.map(({ session }) => session.close().catch(() => undefined)));
+  };
+  try {
+    for (const role of ['gateway', 'sync', 'submitter'] as const) {
+      const p = environment.processes[role][0];
+      const url = p && inspectorUrl(p.output());
+      if (!url) throw new Error(`the ${role} role printed no inspector address (NODE_OPTIONS --inspect)`);
+      sessions.push({ role, session: await openInspector(url) });
+    }
+  } catch (error) {
+    await closeAll();
+    throw error;
+  }
+  const series = new Map<string, Sample[]>(sessions.map(({ role }) => [role, []]));
+  const sample = async (): Promise<void> => {
+    for (const { role, session } of sessions) {
+      const at = Date.now();
+      // A role gone or busy for a minute is the RSS probe's and the verdict's business, not a reason to stop sampling.
+      const live = await session.liveMemory().catch(() => undefined);
+      if (live) series.get(role)?.push({ at, value: live.heapMiB + live.externalMiB });
+    }
+  };
+  let sampling = sample();
+  const timer = setInterval(() => {
+    sampling = sampling.then(sample);
+  }, seconds * 1000);
+  let stopped: Promise<void> | undefined;
+  const stop = (): Promise<void> =>
+    (stopped ??= (async () => {
+      clearInterval(timer);
+      await sampling;
+      await closeAll();
+    })());
+  await sampling;
+  const snapshot = async (role: Role, file: string): Promise<void> => {
+    const session = sessions.find((s) => s.role === role)?.session;
+    // In the sampling chain, so that a snapshot and a forced collection never overlap.
+    const taken = sampling.then(() => session?.snapshot(file));
+    sampling = taken.catch((error: unknown) => {
+      log(`heap snapshot of ${role} failed: ${String(error)}`);
+    });
+    await sampling;
+  };
+  return { series, snapshot, stop };
 }
 
 /** The 10 Fabric nodes, the chaincode server and the three roles, by pid. */
@@ -269,6 +368,8 @@ async function finish(running: Running, options: Options, warmupMinutes: number,
   const writes = settled instanceof Error ? unsettled(settled) : settled;
   await running.stopSampling();
   await probe.sample();
+  await running.snapshots();
+  await running.stopLiveMemory();
   const gateway = environment.processes.gateway[0];
   const serverMetrics = gateway ? await fetchText(`${gateway.url}/metrics`) : undefined;
   const serverErrorsByCode = serverMetrics === undefined ? { 'no /metrics': 1 } : metricSumsBy(serverMetrics, 'ledger_gateway_graphql_errors_total', 'code');
@@ -285,10 +386,17 @@ async function finish(running: Running, options: Options, warmupMinutes: number,
   const label = (name: string): string => (name === POSTGRES_SERIES ? `${POSTGRES_SERIES} (RssAnon, sum)` : name);
   // PostgreSQL's backends are judged on their private memory (shared buffers they touch show in RSS and are not theirs).
   const growth = [...probe.data.memory.entries()].map(([name, series]) => judgeGrowth(label(name), series, { from, thresholdMiBPer10Min: options.maxGrowth }));
-  const half = from + (loadEndedAt - from) / 2;
-  const lateTrendMiBPer10Min = Object.fromEntries(
-    [...probe.data.memory.entries()].map(([name, series]) => [label(name), judgeGrowth(label(name), series, { from: half, thresholdMiBPer10Min: options.maxGrowth }).trendMiBPer10Min]),
+  const liveLabel = (role: string): string => `${role} (live heap)`;
+  const liveGrowth = [...running.liveMemory.entries()].map(([role, series]) =>
+    judgeGrowth(liveLabel(role), series, { from, thresholdMiBPer10Min: options.maxHeapGrowth, measure: 'live heap', minSamples: 3 }),
   );
+  const judged = [...growth.filter((g) => !NODE_ROLES.has(g.name)), ...liveGrowth];
+  const half = from + (loadEndedAt - from) / 2;
+  const lateTrend = (name: string, series: readonly Sample[], minSamples?: number): [string, number | undefined] => [name, judgeGrowth(name, series, { from: half, thresholdMiBPer10Min: 0, minSamples }).trendMiBPer10Min];
+  const lateTrendMiBPer10Min = Object.fromEntries([
+    ...[...probe.data.memory.entries()].map(([name, series]) => lateTrend(label(name), series)),
+    ...[...running.liveMemory.entries()].map(([role, series]) => lateTrend(liveLabel(role), series, 3)),
+  ]);
   const backends = probe.data.postgresBackends.map((s) => s.value);
   const loadSeconds = (loadEndedAt - running.loadStartedAt) / 1000;
   const errorsByCode = addCounts(
@@ -312,6 +420,7 @@ async function finish(running: Running, options: Options, warmupMinutes: number,
     mutationsPerSecond: writes.mutationsAcknowledged / loadSeconds,
     reads: { ...readCounts, latencyMs: distribution(latenciesMs), perSecond: reads.sent / loadSeconds },
     growth,
+    liveGrowth,
     lateTrendMiBPer10Min,
     postgresBackends: { min: Math.min(...backends), max: Math.max(...backends) },
     writeLagMs: distribution(probe.data.writeLagMs.map((s) => s.value)),
@@ -325,7 +434,7 @@ async function finish(running: Running, options: Options, warmupMinutes: number,
     invariants: report.violations,
     roleExits,
     loadAverage: { min: Math.min(...loads), mean: loads.reduce((s, v) => s + v, 0) / Math.max(1, loads.length), max: Math.max(...loads) },
-    verdict: soakVerdict({ growth, errorsByCode, invariantViolations: report.violations, exited }),
+    verdict: soakVerdict({ growth: judged, errorsByCode, invariantViolations: report.violations, exited }),
   };
 }
 
@@ -351,12 +460,11 @@ function unsettled(error: Error): WorkloadSummary {
 const maxOf = (series: readonly Sample[]): number => series.reduce((m, s) => Math.max(m, s.value), 0);
 
 /** The summary and every sample (for plots and a post-mortem) in test-artifacts/soak/; the file's path. */
-function writeArtefacts(probe: Probe, summary: Summary): string {
-  const dir = path.join(repoRoot, 'test-artifacts', 'soak');
-  mkdirSync(dir, { recursive: true });
-  const file = path.join(dir, `soak-${summary.startedAt.replace(/[:.]/g, '-')}.json`);
+function writeArtefacts(probe: Probe, liveMemory: Map<string, Sample[]>, summary: Summary): string {
+  mkdirSync(SOAK_ARTEFACTS, { recursive: true });
+  const file = path.join(SOAK_ARTEFACTS, `soak-${summary.startedAt.replace(/[:.]/g, '-')}.json`);
   const { data } = probe;
-  const samples = { memory: Object.fromEntries(data.memory), writeLagMs: data.writeLagMs, lagBlocks: data.lagBlocks, lagSeconds: data.lagSeconds, postgresBackends: data.postgresBackends, loadAverage: data.loadAverage };
+  const samples = { memory: Object.fromEntries(data.memory), liveMemory: Object.fromEntries(liveMemory), writeLagMs: data.writeLagMs, lagBlocks: data.lagBlocks, lagSeconds: data.lagSeconds, postgresBackends: data.postgresBackends, loadAverage: data.loadAverage };
   writeFileSync(file, JSON.stringify({ summary, samples }));
   return file;
 }
@@ -376,11 +484,11 @@ function report(summary: Summary, file: string): void {
     `PostgreSQL backends of the database: ${summary.postgresBackends.min}-${summary.postgresBackends.max}`,
     `roles stopped with SIGTERM: ${summary.roleExits.map((e) => `${e.role} exit ${e.code ?? e.signal ?? '?'}`).join(', ')}`,
     '',
-    `${'process'.padEnd(34)}${'start MiB'.padStart(11)}${'end MiB'.padStart(11)}${'MiB/10 min'.padStart(12)}${'2nd half'.padStart(10)}  judgement (< ${summary.options.maxGrowth} MiB/10 min is flat)`,
-    ...summary.growth.map(
-      (g) =>
-        `${g.name.padEnd(34)}${f1(g.startMiB).padStart(11)}${f1(g.endMiB).padStart(11)}${f1(g.trendMiBPer10Min ?? Number.NaN).padStart(12)}${f1(summary.lateTrendMiBPer10Min[g.name] ?? Number.NaN).padStart(10)}  ${g.flat ? 'flat' : 'GROWS'}`,
-    ),
+    `${'process'.padEnd(34)}${'start MiB'.padStart(11)}${'end MiB'.padStart(11)}${'MiB/10 min'.padStart(12)}${'2nd half'.padStart(10)}  judgement (flat below ${summary.options.maxGrowth} MiB/10 min of RSS, ${summary.options.maxHeapGrowth} of live heap)`,
+    ...[...summary.growth, ...summary.liveGrowth].map((g) => {
+      const judged = !NODE_ROLES.has(g.name);
+      return `${g.name.padEnd(34)}${f1(g.startMiB).padStart(11)}${f1(g.endMiB).padStart(11)}${f1(g.trendMiBPer10Min ?? Number.NaN).padStart(12)}${f1(summary.lateTrendMiBPer10Min[g.name] ?? Number.NaN).padStart(10)}  ${g.flat ? 'flat' : 'GROWS'}${judged ? '' : ' (RSS, not judged)'}`;
+    }),
     '',
     summary.verdict.pass ? 'PASS' : `FAIL:\n  - ${summary.verdict.reasons.join('\n  - ')}`,
     `summary and samples: ${path.relative(repoRoot, file)}`,

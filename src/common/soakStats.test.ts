@@ -91,6 +91,12 @@ describe('soakVerdict', () => {
     expect(soakVerdict({ growth: [flat], errorsByCode: {}, invariantViolations: [], exited: [] })).toEqual({ pass: true, reasons: [] });
   });
 
+  it('names what grew: a live heap is judged like RSS, with its own threshold', () => {
+    const heap = judgeGrowth('sync', series(10, (ms) => 40 + (3 * ms) / TEN_MINUTES_MS), { from: T0, thresholdMiBPer10Min: 2, measure: 'live heap' });
+    expect(heap.flat).toBe(false);
+    expect(soakVerdict({ growth: [heap], errorsByCode: {}, invariantViolations: [], exited: [] }).reasons).toEqual(['sync: live heap grows 3.0 MiB per 10 min (threshold 2)']);
+  });
+
   it('fails on errors, invariant violations, a lost process and growth, and says which', () => {
     const v = soakVerdict({ growth: [flat, growing], errorsByCode: addCounts({ TIMEOUT: 1 }, { TIMEOUT: 2, network: 1 }), invariantViolations: ['sync verify exited 1'], exited: ['sync (SIGKILL)'] });
     expect(v.pass).toBe(false);

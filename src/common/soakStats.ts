@@ -49,10 +49,14 @@ export interface GrowthOptions {
   readonly windowMs?: number;
   /** Fewer samples after the warm-up than this and no trend is fitted (default 5). */
   readonly minSamples?: number;
+  /** What the series measures, for the verdict's reasons (default `RSS`). */
+  readonly measure?: string;
 }
 
 export interface Growth {
   readonly name: string;
+  /** What was measured: `RSS`, or a Node process's live heap after a full collection. */
+  readonly measure: string;
   /** Samples after the warm-up. */
   readonly samples: number;
   readonly startMiB: number;
@@ -76,6 +80,7 @@ export function judgeGrowth(name: string, series: readonly Sample[], options: Gr
   const trendMiBPer10Min = fit ? fit.slope * TEN_MINUTES_MS : undefined;
   return {
     name,
+    measure: options.measure ?? 'RSS',
     samples: after.length,
     startMiB,
     endMiB,
@@ -125,7 +130,7 @@ export function soakVerdict(input: VerdictInput): { pass: boolean; reasons: stri
     reasons.push(
       g.trendMiBPer10Min === undefined
         ? `${g.name}: too few samples after the warm-up (${g.samples}) for a trend`
-        : `${g.name}: RSS grows ${g.trendMiBPer10Min.toFixed(1)} MiB per 10 min (threshold ${g.thresholdMiBPer10Min})`,
+        : `${g.name}: ${g.measure} grows ${g.trendMiBPer10Min.toFixed(1)} MiB per 10 min (threshold ${g.thresholdMiBPer10Min})`,
     );
   }
   return { pass: reasons.length === 0, reasons };
