@@ -17,6 +17,7 @@ import {
 
 import { AppError, ErrorCode } from '../common/errors';
 import { silentLogger, type Logger } from '../common/logger';
+import { repairCommitEventStarts } from './commitEventRepair';
 import { createGatewayPool, createRediscovery, DEFAULT_POOL, DEFAULT_REDISCOVER_EVERY_MS, type PoolSettings } from './gatewayPool';
 import type { LedgerClient, LedgerIdentity, LedgerRequest, SubmitOptions, SubmitResult } from './ledgerClient';
 import { mapCommitError, mapEndorsementError, mapOrderError, mapValidationCode, needsRediscovery, parseChaincodeError, type LedgerPhase, type PeerAnswer } from './ledgerErrors';
@@ -89,6 +90,9 @@ const ORDERER_TRIES = 3;
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 export function createFabricLedgerClient(deps: FabricLedgerClientDeps): FabricLedgerClient {
+  // Without it, one failed start of a peer's commit event stream leaves that peer silent for the
+  // Gateway's lifetime (commitEventRepair.ts).
+  repairCommitEventStarts();
   const log = deps.log ?? silentLogger;
   const timeouts: LedgerTimeouts = { ...DEFAULT_TIMEOUTS, ...deps.timeouts };
   const retry: RetrySettings = { ...DEFAULT_RETRY, ...deps.retry };

@@ -5,6 +5,7 @@ export { decodeBlock } from './blockDecoder';
 export type { DecodedBlock } from './blockDecoder';
 export { createFabricBlockSource } from './fabricBlockSource';
 export type { BlockSource, BlockSubscription } from './fabricBlockSource';
+export { repairCommitEventStarts } from './commitEventRepair';
 export { createFabricConnection } from './fabricConnection';
 export type { FabricConnection, FabricConnectionSettings } from './fabricConnection';
 export { createBlockQueue } from './blockQueue';

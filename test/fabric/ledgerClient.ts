@@ -3,6 +3,7 @@ import path from 'node:path';
 
 import { Gateway, Wallets, type Contract, type QueryHandler, type QueryHandlerFactory, type X509Identity } from 'fabric-network';
 
+import { repairCommitEventStarts } from '../../src/ledger';
 import type { LocalNetwork, PeerOrgName } from '../../src/localnet';
 import { orgOf } from '../../src/localnet';
 
@@ -54,6 +55,9 @@ export async function connectClient(
   org: PeerOrgName,
   options: { user?: string; channel: string; queryPeer?: string },
 ): Promise<TestClient> {
+  // The test client waits for every peer of its organisation: without the repair, one failed
+  // start of a peer's event stream makes every later transaction wait 60 s for that peer.
+  repairCommitEventStarts();
   const user = options.user ?? 'user1';
   const profile = JSON.parse(await readFile(path.join(network.topology.stateDir, `connection-${org}.json`), 'utf8')) as Record<string, unknown>;
   const wallet = await Wallets.newInMemoryWallet();
