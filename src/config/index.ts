@@ -144,6 +144,8 @@ export interface GatewayConfig {
   readonly wsMaxSubscriptions: number;
   /** WebSocket connections open at once per signed-in user (per client address when anonymous); 0 turns the bound off. */
   readonly wsMaxConnectionsPerClient: number;
+  /** How often a signed-in WebSocket's token and user are checked again (expired, disabled, role changed); a failed check closes it with 4403. */
+  readonly wsReauthMs: number;
   /** How long SIGTERM waits for requests in flight before closing their connections. */
   readonly shutdownGraceMs: number;
 }
@@ -301,6 +303,7 @@ function loadGatewayConfig(env: NodeJS.ProcessEnv, problems: string[], int: IntR
     wsMaxBufferedBytes: int('GATEWAY_WS_MAX_BUFFERED_BYTES', 1_048_576, 1024, 1_073_741_824),
     wsMaxSubscriptions: int('GATEWAY_WS_MAX_SUBSCRIPTIONS', 100, 1, 100_000),
     wsMaxConnectionsPerClient: int('GATEWAY_WS_MAX_CONNECTIONS_PER_CLIENT', 50, 0, 1_000_000),
+    wsReauthMs: int('GATEWAY_WS_REAUTH_SECONDS', 60, 1, 86_400) * 1000,
     shutdownGraceMs: int('GATEWAY_SHUTDOWN_GRACE_MS', 10_000, 0, 600_000),
   };
 }

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Server } from 'node:http';
 
 import { GraphQLError, OperationTypeNode, getOperationAST, parse, specifiedRules, validate, type DocumentNode, type ExecutionArgs } from 'graphql';
-import type { FormattedExecutionResult } from 'graphql-ws';
+import { CloseCode, type FormattedExecutionResult } from 'graphql-ws';
 import { useServer, type Extra } from 'graphql-ws/use/ws';
 import { WebSocket, WebSocketServer } from 'ws';
 
@@ -18,8 +18,13 @@ import { createConnectionCounter, tooManySubscriptions, TOO_MANY_CONNECTIONS_CLO
 
 /**
  * Subscriptions over WebSocket (graphql-ws protocol) on the HTTP server's port and path. The
- * caller is authenticated once, from the connection_init payload `{ authorization: 'Bearer …' }`:
- * no token is an anonymous connection, a bad one is refused (close 4403, graphql-ws's "Forbidden").
+ * caller is authenticated from the connection_init payload `{ authorization: 'Bearer …' }`: no
+ * token is an anonymous connection, a bad one is refused (close 4403, graphql-ws's "Forbidden").
+ * A subscription lives as long as its connection, so the token and its user are checked again at
+ * each `subscribe` and every GATEWAY_WS_REAUTH_SECONDS: an expired token, a disabled or deleted
+ * user closes the connection with 4403 (the client signs in again and reconnects), and a changed
+ * role applies to what is subscribed next. A check that cannot reach the database keeps the
+ * connection (an outage must not cut every subscriber at once).
  * Only subscriptions are accepted here (queries and mutations go over HTTP, through the rate
  * limit); each passes the same document limits as HTTP. A client that does not read its messages
  * is closed (1008) once the socket's unsent data passes GATEWAY_WS_MAX_BUFFERED_BYTES. One client
@@ -30,6 +35,9 @@ export const SLOW_CLIENT_CLOSE_CODE = 1008;
 
 interface ConnectionExtra extends Record<PropertyKey, unknown> {
   principal?: Principal;
+  /** The connection's bearer token, checked again while the connection lives. */
+  token?: string;
+  recheck?: NodeJS.Timeout;
   /** The key this connection is counted under (set once counted, so that only counted ones are released). */
   clientKey?: string;
 }
@@ -65,6 +73,26 @@ export function attachSubscriptions(options: {
     ctx.extra.clientKey = key;
     return true;
   };
+  /** The principal the connection's token stands for now; undefined (and the socket closed with 4403) once it stands for nobody. */
+  const reauthenticate = async (extra: Extra & ConnectionExtra): Promise<Principal | undefined> => {
+    if (extra.token === undefined) return undefined;
+    try {
+      extra.principal = await endpoint.services.users.authenticate(extra.token);
+      return extra.principal;
+    } catch (error) {
+      if (!isAppError(error, ErrorCode.UNAUTHENTICATED)) {
+        log.warn({ err: messageOf(error) }, 'could not check a WebSocket connection\'s token again; keeping it until the next check');
+        return extra.principal;
+      }
+      const reason = error.details.reason;
+      log.info({ user: extra.principal?.userId, reason: typeof reason === 'string' ? reason : error.message }, 'closing a WebSocket connection: its token or user is no longer valid');
+      extra.principal = undefined;
+      extra.token = undefined;
+      clearInterval(extra.recheck);
+      extra.socket.close(CloseCode.Forbidden, 'Forbidden: sign in again');
+      return undefined;
+    }
+  };
   const disposable = useServer<Record<string, unknown> | undefined, ConnectionExtra>(
     {
       schema: endpoint.schema,
@@ -77,19 +105,29 @@ export function attachSubscriptions(options: {
         if (!token) return false;
         try {
           ctx.extra.principal = await endpoint.services.users.authenticate(token);
-          return admit(ctx);
+          if (!admit(ctx)) return false;
+          ctx.extra.token = token;
+          const extra = ctx.extra;
+          extra.recheck = setInterval(() => void reauthenticate(extra), config.wsReauthMs);
+          extra.recheck.unref();
+          return true;
         } catch (error) {
           if (!isAppError(error, ErrorCode.UNAUTHENTICATED)) log.error({ err: messageOf(error) }, 'WebSocket authentication failed unexpectedly');
           return false;
         }
       },
       onClose(ctx) {
+        clearInterval(ctx.extra.recheck);
         if (ctx.extra.clientKey !== undefined) connections.release(ctx.extra.clientKey);
       },
-      onSubscribe(ctx, _id, payload): ExecutionArgs | readonly GraphQLError[] {
-        // graphql-ws registers this subscription's id before calling the hook, so it is counted here.
+      async onSubscribe(ctx, _id, payload): Promise<ExecutionArgs | readonly GraphQLError[]> {
+        // graphql-ws registers this subscription's id before calling the hook, so it is counted
+        // here; before the first await, while the ids of later messages are not registered yet.
         const tooMany = tooManySubscriptions(Object.keys(ctx.subscriptions).length, config.wsMaxSubscriptions);
         if (tooMany) return [tooMany];
+        if (ctx.extra.token !== undefined && !(await reauthenticate(ctx.extra))) {
+          return [new GraphQLError('the token is no longer valid: sign in again', { extensions: { code: ErrorCode.UNAUTHENTICATED } })];
+        }
         let document: DocumentNode;
         try {
           document = parse(payload.query, limits.parseOptions);

@@ -15,9 +15,13 @@
  * - protocol: malformed, unknown and binary messages, a second connection_init, subscribe before
  *   init, a repeated id, an oversized message, a wrong subprotocol, no init at all;
  * - bounds: subscriptions per connection (RATE_LIMITED), connections per client (4429), the HTTP
- *   rate limit (429 RATE_LIMITED with retry-after, other callers unaffected).
+ *   rate limit (429 RATE_LIMITED with retry-after, other callers unaffected);
+ * - credentials that end while connected: a user disabled, a token expiring (closed with 4403 at
+ *   the next check, every second on the second replica), a subscribe after the user was disabled.
  * The invariant checker runs at the end.
  */
+import { Client } from 'pg';
+
 import { createIsolatedDatabase, type IsolatedDatabase } from '../db/isolatedDatabase';
 import { registerApiUser, type ApiUser } from './apiUsers';
 import { forgedTokens } from './forgedTokens';
@@ -110,6 +114,7 @@ beforeAll(async () => {
       GATEWAY_RATE_LIMIT_WINDOW_MS: '3600000',
       GATEWAY_WS_MAX_SUBSCRIPTIONS: String(LIMITED.subscriptions),
       GATEWAY_WS_MAX_CONNECTIONS_PER_CLIENT: String(LIMITED.connections),
+      GATEWAY_WS_REAUTH_SECONDS: '1',
     },
   });
   aliceAsset = uniqueId('wsasset');
@@ -348,6 +353,48 @@ describe('bounds (the replica with low bounds)', () => {
     expect(others.map((r) => [r.status, r.errors?.[0]?.extensions?.code])).toEqual(Array(4).fill([200, undefined]));
     // Still refused: the others' requests did not reset alice's budget.
     expect((await limited.graphql(ME, {}, alice.token)).status).toBe(429);
+  });
+});
+
+describe('credentials that end while connected', () => {
+  const BLOCKS = 'subscription { blockIndexed { number } }';
+  const disable = async (user: ApiUser): Promise<void> => {
+    const pg = new Client({ connectionString: db.url });
+    await pg.connect();
+    try {
+      await pg.query('UPDATE users SET disabled = true, disabled_at = now() WHERE id = $1', [user.id]);
+    } finally {
+      await pg.end();
+    }
+  };
+
+  test('a user disabled while subscribed: the next check closes the connection with 4403', async () => {
+    const carol = await registerApiUser(gateway, admin, 'wscarol');
+    const p = await connected(carol.token, limited.websocketUrl);
+    p.subscribe('blocks', BLOCKS);
+    await newBlock();
+    expect(outcomeOf(await p.next('blocks'))).toEqual({ type: 'next', data: { blockIndexed: { number: anyString } } });
+    await disable(carol);
+    expect(await p.closed).toEqual({ code: 4403, reason: saying('sign in again') });
+  });
+
+  test('a token that expires while connected: the next check after its expiry closes the connection with 4403', async () => {
+    const dave = await registerApiUser(gateway, admin, 'wsdave');
+    // The gateway allows 5 s of clock skew, so this token is refused from about 7 s on.
+    const token = await forgedTokens(gateway.jwtSecret, dave).sign({ exp: Math.floor(Date.now() / 1000) + 2 });
+    const p = await connected(token, limited.websocketUrl);
+    const openedAt = Date.now();
+    expect(await p.closed).toEqual({ code: 4403, reason: saying('sign in again') });
+    expect(Date.now() - openedAt).toBeGreaterThan(1000);
+  });
+
+  test('a subscribe after the user was disabled is refused at once (the main gateway checks only every minute)', async () => {
+    const erin = await registerApiUser(gateway, admin, 'wserin');
+    const p = await connected(erin.token);
+    await disable(erin);
+    p.subscribe('blocks', BLOCKS);
+    expect(await p.closed).toEqual({ code: 4403, reason: saying('sign in again') });
+    expect(p.framesFor('blocks').filter((f) => f.type === 'next')).toEqual([]);
   });
 });
 
