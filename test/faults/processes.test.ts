@@ -41,8 +41,8 @@ async function leader(syncs: readonly GatewayProcess[]): Promise<GatewayProcess>
   }, 60_000);
 }
 
-test('the sync worker SIGKILLed mid-batch five times in a row while blocks arrive: the cache catches up, nothing lost or doubled', async () => {
-  await syncWorkerKilledMidBatch(env, 5);
+test('the sync worker SIGKILLed mid-batch ten times in a row while blocks arrive: the cache catches up, nothing lost or doubled', async () => {
+  await syncWorkerKilledMidBatch(env, 10);
 });
 
 test('the active sync worker SIGKILLed while a standby waits: the standby takes over', async () => {
