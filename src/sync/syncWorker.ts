@@ -3,10 +3,11 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { Client } from 'pg';
 
 import type { Logger } from '../common/logger';
-import type { BlockSource, BlockSubscription, LedgerBlock } from '../ledger';
+import type { BlockSource, BlockSubscription } from '../ledger';
 import { ensureCheckpoint, prepareBatch, recordError, writeBatch, type Checkpoint, type PreparedBatch } from './checkpoint';
 import { SyncIntegrityError } from './errors';
 import type { Projector } from './projector';
+import { untilStopped } from './untilStopped';
 
 /**
  * One channel's sync loop: become the single active writer (a PostgreSQL advisory lock held by
@@ -85,10 +86,6 @@ export function createSyncWorker(deps: SyncWorkerDeps): SyncWorker {
     client.on('error', (error) => {
       log.warn({ channel, err: error.message }, 'database session error');
     });
-    // One promise per session that settles on abort, raced against each wait for blocks.
-    const aborted = new Promise<LedgerBlock[]>((resolve) => {
-      signal.addEventListener('abort', () => { resolve([]); }, { once: true });
-    });
     try {
       // Plans cached while the tables were small (foreign-key checks did, when the bulk tables had
       // them) scan sequentially, and a long catch-up then slows down quadratically: re-plan each
@@ -108,11 +105,7 @@ export function createSyncWorker(deps: SyncWorkerDeps): SyncWorker {
       let prepared = checkpoint;
       let writing: Promise<void> | undefined;
       let failure: Error | undefined;
-      let failWait: (error: unknown) => void = () => undefined;
-      const writeFailed = new Promise<never>((_, reject) => {
-        failWait = reject;
-      });
-      writeFailed.catch(() => undefined);
+      const writeFailed = new AbortController();
       const write = (batch: PreparedBatch): Promise<void> => {
         const started = Date.now();
         return writeBatch(client, channel, batch).then(
@@ -126,7 +119,7 @@ export function createSyncWorker(deps: SyncWorkerDeps): SyncWorker {
           },
           (error: unknown) => {
             failure = error instanceof Error ? error : new Error(String(error));
-            failWait(error);
+            writeFailed.abort(failure);
             throw error;
           },
         );
@@ -134,7 +127,7 @@ export function createSyncWorker(deps: SyncWorkerDeps): SyncWorker {
       try {
         while (!signal.aborted) {
           // A write that fails while this waits for blocks ends the wait at once.
-          const blocks = await Promise.race([subscription.next(maxBatch), aborted, writeFailed]);
+          const blocks = await untilStopped(subscription.next(maxBatch), signal, [], writeFailed.signal);
           if (blocks.length === 0) {
             if (isAborted(signal)) break;
             throw new Error('the block stream ended');
