@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { Session } from 'node:inspector/promises';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -64,6 +65,27 @@ function summary(phase: Phase, transactions: number): string {
   const rate = (transactions / phase.seconds).toFixed(0);
   const pg = phase.pgCpu > 0 ? `, PostgreSQL backend CPU ${phase.pgCpu.toFixed(1)} s` : '';
   return `${phase.seconds.toFixed(1)} s = ${rate} tx/s (this process's CPU ${phase.nodeCpu.toFixed(1)} s${pg})`;
+}
+
+/**
+ * `--cpu-profiles <dir>`: a V8 CPU profile of this process for each phase (ceiling.cpuprofile,
+ * cache.cpuprofile), for bench/cpuTop.ts. Sampling costs a little CPU in both phases alike.
+ */
+async function profiled<T>(dir: string | undefined, name: string, phase: () => Promise<T>): Promise<T> {
+  if (!dir) return phase();
+  const session = new Session();
+  session.connect();
+  await session.post('Profiler.enable');
+  await session.post('Profiler.start');
+  try {
+    return await phase();
+  } finally {
+    const { profile } = await session.post('Profiler.stop');
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(path.join(dir, `${name}.cpuprofile`), JSON.stringify(profile));
+    session.disconnect();
+    log(`CPU profile of the ${name} phase: ${path.join(dir, `${name}.cpuprofile`)}`);
+  }
 }
 
 /** Reads every block from 0 without writing anything: the ceiling for the cache. */
@@ -240,8 +262,9 @@ async function main(): Promise<void> {
     .option('--transactions <n>', 'transactions the ledger must hold', positiveInt, 50_000)
     .option('--lag-seconds <n>', 'how long to measure live lag', positiveInt, 30)
     .option('--rate <n>', 'transactions per second during the lag measurement', positiveInt, 20)
+    .option('--cpu-profiles <dir>', 'write a CPU profile of each catch-up phase there (bench/cpuTop.ts reads them)')
     .parse()
-    .opts<{ transactions: number; lagSeconds: number; rate: number }>();
+    .opts<{ transactions: number; lagSeconds: number; rate: number; cpuProfiles?: string }>();
   log('starting the benchmark network');
   const bench = await startBenchNetwork({ stateDir, portBase: 30000 });
   const { network } = bench;
@@ -249,9 +272,9 @@ async function main(): Promise<void> {
   try {
     await buildLedger(network, source, options.transactions);
     const height = await source.height(CHANNEL);
-    const ceiling = await readAll(source, height);
+    const ceiling = await profiled(options.cpuProfiles, 'ceiling', () => readAll(source, height));
     log(`ceiling: read ${height} blocks, ${ceiling.transactions} transactions in ${summary(ceiling, ceiling.transactions)}`);
-    const cache = await catchUpInProcess(source, height);
+    const cache = await profiled(options.cpuProfiles, 'cache', () => catchUpInProcess(source, height));
     const cacheRate = ceiling.transactions / cache.seconds;
     log(`cache: indexed the same blocks in ${summary(cache, ceiling.transactions)}`);
     log(`ratio cache/ceiling: ${((100 * cacheRate) / (ceiling.transactions / ceiling.seconds)).toFixed(0)} % (target >= 80 %)`);
