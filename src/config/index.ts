@@ -14,6 +14,8 @@ export interface LedgerIdentityConfig {
   /** A PEM file, or a folder holding exactly one (an MSP keystore). */
   readonly privateKeyPath: string;
   readonly asLocalhost: boolean;
+  /** How long one request to a peer may take: a qscc read, the start of a block event stream. */
+  readonly requestTimeoutMs: number;
 }
 
 /**
@@ -243,6 +245,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, repoRoot: string): Config {
       certificatePath: env.LEDGER_CERT_PATH ?? path.join(userMsp, 'signcerts', 'cert.pem'),
       privateKeyPath: env.LEDGER_KEY_PATH ?? path.join(userMsp, 'keystore'),
       asLocalhost: asLocalhost === 'true',
+      requestTimeoutMs: int('LEDGER_READ_TIMEOUT_MS', 30_000, 100, 600_000),
     },
     identities: loadIdentitiesConfig(env, fabricState, problems, int),
     auth: loadAuthConfig(env, problems, int),

@@ -19,6 +19,11 @@ export interface FabricConnectionSettings {
   readonly privateKeyPath: string;
   /** Rewrite discovered addresses to localhost (a network on this machine). */
   readonly asLocalhost: boolean;
+  /**
+   * How long one request to a peer may take (a qscc read, the start of a block event stream).
+   * fabric-common's own default is 3 s, which a busy peer exceeds; default 30 s.
+   */
+  readonly requestTimeoutMs?: number;
 }
 
 export interface FabricConnection {
@@ -44,6 +49,7 @@ export function createFabricConnection(settings: FabricConnectionSettings): Fabr
         wallet,
         identity: 'self',
         discovery: { enabled: true, asLocalhost: settings.asLocalhost },
+        'connection-options': { requestTimeout: settings.requestTimeoutMs ?? 30_000 },
       });
       return gateway;
     },
