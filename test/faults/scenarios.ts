@@ -3,7 +3,6 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { Client } from 'pg';
 
 import type { LocalNetwork } from '../../src/localnet';
-import { cacheHeight } from '../fabric/syncProcess';
 import { TEST_CHANNEL } from '../fabric/testNetwork';
 import { eventually } from '../fabric/waiting';
 import { alive, jobsInHand, runScenario, type Environment } from './environment';
@@ -40,6 +39,12 @@ async function withDb<T>(databaseUrl: string, fn: (db: Client) => Promise<T>): P
  * session is blocked on it (pg_stat_activity of this database), kills the worker, then lets go. No
  * row beyond the checkpoint may be left; a new sync process is started each time. Expects the
  * environment to run one sync replica (a standby would take over before the check).
+ *
+ * The killed worker's PostgreSQL session outlives it: if the worker had already sent the end of its
+ * batch (the staged rows, the checkpoint and COMMIT are one simple query), PostgreSQL finishes it
+ * once the lock is gone, and the batch commits whole; if not, the session ends and the batch rolls
+ * back. Either is correct. So the check waits until that session has ended, then reads the
+ * checkpoint and the blocks in one statement, one snapshot.
  */
 export async function syncWorkerKilledMidBatch(environment: Environment, times: number): Promise<WorkloadSummary> {
   return runScenario(environment, `sync worker SIGKILLed mid-batch ${times} times in a row (restarted each time)`, 'workload', async () => {
@@ -49,12 +54,17 @@ export async function syncWorkerKilledMidBatch(environment: Environment, times: 
       const [current] = environment.processes.sync.filter(alive);
       if (!current) throw new Error('no sync process');
       const table = BATCH_TABLES[i % BATCH_TABLES.length] ?? 'blocks';
-      faultAt = await killInsideBatch(environment.databaseUrl, table, () => current.kill('SIGKILL'));
-      const checkpoint = await cacheHeight(environment.databaseUrl, TEST_CHANNEL);
-      const beyond = await withDb(environment.databaseUrl, (db) =>
-        db.query<{ n: number }>('SELECT count(*)::int AS n FROM blocks WHERE channel = $1 AND number >= $2', [TEST_CHANNEL, checkpoint.toString()]),
+      const kill = await killInsideBatch(environment.databaseUrl, table, () => current.kill('SIGKILL'));
+      faultAt = kill.faultAt;
+      await sessionEnded(environment.databaseUrl, kill.backendPid);
+      const after = await withDb(environment.databaseUrl, (db) =>
+        db.query<{ checkpoint: string; n: number }>(
+          `SELECT c.next_block::text AS checkpoint, (SELECT count(*)::int FROM blocks b WHERE b.channel = c.channel AND b.number >= c.next_block) AS n
+             FROM sync_checkpoints c WHERE c.channel = $1`,
+          [TEST_CHANNEL],
+        ),
       );
-      killed.push({ table, checkpoint: checkpoint.toString(), rowsBeyondCheckpoint: beyond.rows[0]?.n ?? -1 });
+      killed.push({ table, checkpoint: after.rows[0]?.checkpoint ?? '?', rowsBeyondCheckpoint: after.rows[0]?.n ?? -1 });
       await environment.start('sync');
     }
     expect(killed.map((k) => k.rowsBeyondCheckpoint)).toEqual(Array(times).fill(0));
@@ -62,22 +72,38 @@ export async function syncWorkerKilledMidBatch(environment: Environment, times: 
   });
 }
 
-/** Holds a lock on `table` until the sync worker's session waits on it, runs `kill`, lets go; when it struck. */
-async function killInsideBatch(databaseUrl: string, table: string, kill: () => Promise<unknown>): Promise<number> {
+/** Waits until the PostgreSQL session `pid` (of a killed process) has ended. */
+async function sessionEnded(databaseUrl: string, pid: number): Promise<void> {
+  await eventually(async () => {
+    const alive = await withDb(databaseUrl, (db) => db.query('SELECT 1 FROM pg_stat_activity WHERE pid = $1', [pid]));
+    if (alive.rowCount !== 0) throw new Error(`the killed sync worker's session ${pid} has not ended yet`);
+  }, 60_000);
+}
+
+/**
+ * Holds a lock on `table` until the sync worker's session waits on it, runs `kill`, lets go; when
+ * it struck, and the worker's session (its backend pid).
+ */
+async function killInsideBatch(databaseUrl: string, table: string, kill: () => Promise<unknown>): Promise<{ faultAt: number; backendPid: number }> {
   return withDb(databaseUrl, async (blocker) => {
     await blocker.query('BEGIN');
     try {
       await blocker.query(`LOCK TABLE ${table} IN ACCESS EXCLUSIVE MODE`);
       // Asked on another session each time: inside a transaction pg_stat_activity is a snapshot.
-      await eventually(async () => {
+      const backendPid = await eventually(async () => {
         const waiting = await withDb(databaseUrl, (db) =>
-          db.query("SELECT 1 FROM pg_stat_activity WHERE datname = current_database() AND application_name = $1 AND wait_event_type = 'Lock'", [SYNC_SESSION]),
+          db.query<{ pid: number }>(
+            "SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND application_name = $1 AND wait_event_type = 'Lock'",
+            [SYNC_SESSION],
+          ),
         );
-        if (waiting.rowCount === 0) throw new Error(`the sync worker is not blocked inside a batch on ${table} yet`);
+        const pid = waiting.rows[0]?.pid;
+        if (pid === undefined) throw new Error(`the sync worker is not blocked inside a batch on ${table} yet`);
+        return pid;
       }, 60_000);
       const faultAt = Date.now();
       await kill();
-      return faultAt;
+      return { faultAt, backendPid };
     } finally {
       await blocker.query('ROLLBACK');
     }
