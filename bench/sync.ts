@@ -123,17 +123,28 @@ async function buildLedger(network: LocalNetwork, source: BlockSource, wanted: n
   const assets = client.contract(CHAINCODE, 'assets');
   let issued = 0;
   let done = 0;
+  let failed = 0;
   const started = performance.now();
+  // 64 closed loops saturate a 2-core machine, where a commit wait now and then times out: such a
+  // transaction is counted and not retried (it may have committed; the ledger is what is
+  // measured), and the build stops only if more than 1 % fail.
   const lane = async (): Promise<void> => {
     while (issued < missing) {
       const i = issued++;
-      await assets.submitTransaction('CreateAsset', `bench-${run}-${i}`, i % 3 ? 'crate' : 'pallet', JSON.stringify({ i }));
+      try {
+        await assets.submitTransaction('CreateAsset', `bench-${run}-${i}`, i % 3 ? 'crate' : 'pallet', JSON.stringify({ i }));
+      } catch (error) {
+        failed++;
+        if (failed > missing / 100) throw error;
+        continue;
+      }
       done++;
-      if (done % 2000 === 0) log(`  ${done}/${missing} (${(done / ((performance.now() - started) / 1000)).toFixed(0)} tx/s)`);
+      if (done % 2000 === 0) log(`  ${done}/${missing} (${(done / ((performance.now() - started) / 1000)).toFixed(0)} tx/s, ${failed} failed)`);
     }
   };
   await Promise.all(Array.from({ length: 64 }, lane));
   client.close();
+  if (failed > 0) log(`  ${failed} of ${missing} submissions failed (not retried)`);
 }
 
 async function catchUpInProcess(source: BlockSource, height: bigint): Promise<Phase> {
