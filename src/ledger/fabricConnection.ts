@@ -20,9 +20,8 @@ export interface FabricConnectionSettings {
   /** Rewrite discovered addresses to localhost (a network on this machine). */
   readonly asLocalhost: boolean;
   /**
-   * How long connecting to a peer, and then one request to it (a qscc read, the start of a block
-   * event stream), may each take. fabric-common's own default is 3 s, which a busy peer exceeds;
-   * default 30 s.
+   * How long one request to a peer may take (a qscc read, the start of a block event stream).
+   * fabric-common's own default is 3 s, which a busy peer exceeds; default 30 s.
    */
   readonly requestTimeoutMs?: number;
 }
@@ -50,7 +49,7 @@ export function createFabricConnection(settings: FabricConnectionSettings): Fabr
         wallet,
         identity: 'self',
         discovery: { enabled: true, asLocalhost: settings.asLocalhost },
-        'connection-options': { 'grpc-wait-for-ready-timeout': settings.requestTimeoutMs ?? 30_000, requestTimeout: settings.requestTimeoutMs ?? 30_000 },
+        'connection-options': { requestTimeout: settings.requestTimeoutMs ?? 30_000 },
       });
       return gateway;
     },

@@ -76,10 +76,10 @@ export async function connectClient(
       identity: user,
       discovery: { enabled: true, asLocalhost: true },
       eventHandlerOptions: { commitTimeout: 60, endorseTimeout: 30 },
-      // fabric-common gives connecting to a peer 3 s and each request, the start of a commit event
-      // stream included, 3 s more; on a loaded CI machine either can take longer, and a peer whose
-      // stream did not start fails the commit wait of an all-peers strategy.
-      'connection-options': { 'grpc-wait-for-ready-timeout': 20_000, requestTimeout: 30_000 },
+      // fabric-common gives each request, the start of a commit event stream included, 3 s; on a
+      // loaded CI machine a start can take longer, and a peer whose stream did not start fails
+      // the commit wait of an all-peers strategy.
+      'connection-options': { requestTimeout: 30_000 },
       ...(queryPeer ? { queryHandlerOptions: { strategy: singlePeerQueries(queryPeer, addressOf(queryPeer)) } } : {}),
     });
     return gateway;
