@@ -1,4 +1,4 @@
-import { copyValue } from './copyIn';
+import { copyDataMessage, copyValue } from './copyIn';
 
 describe('COPY text values', () => {
   it('escapes what COPY gives a meaning to', () => {
@@ -25,5 +25,33 @@ describe('COPY text values', () => {
     expect(copyValue(Buffer.from([0, 255]))).toBe('\\\\x00ff');
     expect(copyValue(Buffer.from('ünï'))).toBe(`\\\\x${Buffer.from('ünï').toString('hex')}`);
     expect(copyValue(Buffer.alloc(0))).toBe('');
+  });
+});
+
+describe('the CopyData message of a COPY', () => {
+  const session = (): object => ({});
+
+  it('is one message: d, a length that counts itself, one line per row', () => {
+    const message = copyDataMessage(session(), ['a\tb', 'ünï\t\\N']);
+    const body = Buffer.from('a\tb\nünï\t\\N\n', 'utf8');
+    expect(message[0]).toBe(0x64);
+    expect(message.readUInt32BE(1)).toBe(4 + body.length);
+    expect(message.subarray(5)).toEqual(body);
+  });
+
+  it('grows past its first buffer and keeps the session buffer for the next COPY', () => {
+    const client = session();
+    const long = 'x'.repeat(50_000);
+    const first = copyDataMessage(client, [long, long, long]);
+    expect(first.length).toBe(5 + 3 * 50_001);
+    expect(first.subarray(5, 50_006).toString()).toBe(`${long}\n`);
+    const second = copyDataMessage(client, ['y']);
+    expect(second.buffer).toBe(first.buffer);
+    expect(second.subarray(5).toString()).toBe('y\n');
+  });
+
+  it('is empty but for its header when there are no rows', () => {
+    const message = copyDataMessage(session(), []);
+    expect([...message]).toEqual([0x64, 0, 0, 0, 4]);
   });
 });

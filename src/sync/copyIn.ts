@@ -4,29 +4,67 @@ import type { SqlValue } from './rowChange';
 
 /**
  * `COPY … FROM STDIN` with node-postgres alone: a query object with a `submit` method (pg's
- * Submittable interface, the one pg-copy-streams builds on) that sends the whole payload once
- * PostgreSQL asks for it. The payload is built in memory: a batch is bounded by the worker's
- * batch size anyway, and one string per table is far cheaper to build than thousands of bind
- * parameters.
+ * Submittable interface, the one pg-copy-streams builds on) that sends the rows once PostgreSQL
+ * asks for them. The rows are encoded straight into ONE CopyData message in a buffer this session
+ * keeps and reuses: a batch is bounded by the worker's batch size anyway, and on the machines we
+ * measured, touching fresh memory (a joined payload string, its UTF-8 copy, pg's own copy of each
+ * chunk) cost the worker more CPU than building the rows.
  */
 interface CopyConnection {
+  readonly stream: { write(chunk: Uint8Array, callback: (error?: Error | null) => void): boolean };
   query(text: string): void;
-  sendCopyFromChunk(chunk: Buffer): void;
   endCopyFrom(): void;
 }
 
-const CHUNK_BYTES = 1 << 20;
+/** CopyData: 'd', an int32 length that counts itself, the bytes. */
+const COPY_DATA = 0x64;
+const HEADER_BYTES = 5;
+/** Past this, a session's buffer is not kept for the next COPY (a one-off huge batch). */
+const KEEP_BYTES = 64 << 20;
 
-export function copyIn(client: ClientBase, sql: string, payload: string): Promise<void> {
+/** By session: any object that stands for one (the pg client). */
+const buffers = new WeakMap<object, Buffer>();
+
+/** The message for `lines` (each one row, without its newline), in the session's buffer. */
+export function copyDataMessage(session: object, lines: readonly string[]): Buffer {
+  let out = buffers.get(session) ?? Buffer.allocUnsafeSlow(1 << 16);
+  let at = HEADER_BYTES;
+  for (const line of lines) {
+    // UTF-8 takes at most 3 bytes per UTF-16 unit; the newline one more.
+    const room = line.length * 3 + 1;
+    if (out.length - at < room) {
+      const bigger = Buffer.allocUnsafeSlow(Math.max(out.length * 2, at + room));
+      out.copy(bigger, 0, 0, at);
+      out = bigger;
+    }
+    at += out.write(line, at, 'utf8');
+    out[at++] = 0x0a;
+  }
+  out[0] = COPY_DATA;
+  out.writeUInt32BE(at - 1, 1);
+  if (out.length <= KEEP_BYTES) buffers.set(session, out);
+  else buffers.delete(session);
+  return out.subarray(0, at);
+}
+
+export function copyIn(client: ClientBase, sql: string, lines: readonly string[]): Promise<void> {
   return new Promise<void>((resolve, reject) => {
     let failed = false;
+    let ready = false;
+    // The session's buffer may be reused only once the socket is done with it.
+    let written = false;
+    const settle = (): void => {
+      if (!failed && ready && written) resolve();
+    };
     const submittable = {
       submit(connection: CopyConnection): void {
         connection.query(sql);
       },
       handleCopyInResponse(connection: CopyConnection): void {
-        const bytes = Buffer.from(payload, 'utf8');
-        for (let at = 0; at < bytes.length; at += CHUNK_BYTES) connection.sendCopyFromChunk(bytes.subarray(at, at + CHUNK_BYTES));
+        connection.stream.write(copyDataMessage(client, lines), () => {
+          written = true;
+          settle();
+        });
         connection.endCopyFrom();
       },
       handleError(error: Error): void {
@@ -34,10 +72,12 @@ export function copyIn(client: ClientBase, sql: string, payload: string): Promis
         // connection until then, so the caller may go on (e.g. ROLLBACK) as soon as this rejects.
         if (failed) return;
         failed = true;
+        buffers.delete(client);
         reject(error);
       },
       handleReadyForQuery(): void {
-        if (!failed) resolve();
+        ready = true;
+        settle();
       },
       handleCommandComplete(): void {},
       handleEmptyQuery(): void {},

@@ -106,7 +106,7 @@ async function copyThroughStage(
     stages.add(stageName);
     statements++;
   }
-  await copyIn(client, `COPY ${stage} (${list}) FROM STDIN`, `${lines.join('\n')}\n`);
+  await copyIn(client, `COPY ${stage} (${list}) FROM STDIN`, lines);
   tail.push(`INSERT INTO ${ident(table)} (${list}) SELECT ${list} FROM ${stage} ${conflict}`);
   return statements;
 }

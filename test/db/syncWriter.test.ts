@@ -20,6 +20,7 @@ import {
   writeBatch,
   type Checkpoint,
 } from '../../src/sync';
+import { copyIn } from '../../src/sync/copyIn';
 import { createIsolatedDatabase, type IsolatedDatabase } from './isolatedDatabase';
 
 jest.setTimeout(120_000);
@@ -142,6 +143,27 @@ describe('sync writer (COPY through staging tables)', () => {
     // The session is still usable after the rollback (the staging tables it made are gone with it).
     await writeBatch(client, CHANNEL, prepareBatch(CHANNEL, await ensureCheckpoint(client, CHANNEL), chain(4, 70, 'a').slice(2), projectors));
     expect((await counts(client)).blocks).toBe(4);
+  });
+});
+
+describe('COPY into a table', () => {
+  test('a row PostgreSQL refuses fails the whole COPY, and the session goes on with its next COPY', async () => {
+    const db = await createIsolatedDatabase('sync_copy');
+    const client = new Client({ connectionString: db.url });
+    await client.connect();
+    try {
+      await client.query('CREATE TABLE copied (n integer PRIMARY KEY, note text)');
+      const big = Array.from({ length: 20_000 }, (_, i) => `${i}\tnote ${i} ${AWKWARD.replace(/[\t\n\r\\]/g, ' ')}`);
+      await expect(copyIn(client, 'COPY copied (n, note) FROM STDIN', [...big, 'not a number\tx'])).rejects.toMatchObject({ code: '22P02' });
+      expect((await client.query('SELECT 1 FROM copied')).rowCount).toBe(0);
+      await copyIn(client, 'COPY copied (n, note) FROM STDIN', big);
+      await copyIn(client, 'COPY copied (n, note) FROM STDIN', ['-1\tünï']);
+      const r = await client.query<{ n: string; note: string }>('SELECT count(*)::text AS n, min(note) FILTER (WHERE n = -1) AS note FROM copied');
+      expect(r.rows[0]).toEqual({ n: '20001', note: 'ünï' });
+    } finally {
+      await client.end();
+      await db.drop();
+    }
   });
 });
 
