@@ -3,7 +3,7 @@ import type { ClientBase, QueryResult } from 'pg';
 import type { LedgerBlock } from '../ledger';
 import type { Projector } from './projector';
 import { batchRows, type BatchRows } from './indexRows';
-import { forgetStages, stageBatch } from './sqlWriter';
+import { forgetStages, stageBatch, type InsertMode } from './sqlWriter';
 import { SyncErrorCode, SyncIntegrityError } from './errors';
 
 export interface Checkpoint {
@@ -92,6 +92,23 @@ export function prepareBatch(channel: string, from: Checkpoint, blocks: readonly
  */
 export async function writeBatch(client: ClientBase, channel: string, batch: PreparedBatch): Promise<Checkpoint> {
   if (batch.blocks === 0) return batch.from;
+  try {
+    return await writeBatchAs(client, channel, batch, 'straight');
+  } catch (error) {
+    // Rows of this batch are already there (a lost checkpoint, an operator's replay): nothing was
+    // written, so write it again the idempotent way, which leaves existing rows alone.
+    if (!isUniqueViolation(error)) throw error;
+    return writeBatchAs(client, channel, batch, 'idempotent');
+  }
+}
+
+const UNIQUE_VIOLATION = '23505';
+
+function isUniqueViolation(error: unknown): boolean {
+  return typeof error === 'object' && error !== null && (error as { code?: unknown }).code === UNIQUE_VIOLATION;
+}
+
+async function writeBatchAs(client: ClientBase, channel: string, batch: PreparedBatch, mode: InsertMode): Promise<Checkpoint> {
   // BEGIN and the checkpoint lock in one round trip (a simple query takes no parameters).
   const begun = await client.query(`BEGIN; ${CHECKPOINT_SELECT} WHERE channel = ${client.escapeLiteral(channel)} FOR UPDATE`);
   try {
@@ -103,7 +120,7 @@ export async function writeBatch(client: ClientBase, channel: string, batch: Pre
         `checkpoint is at ${current.nextBlock}, this writer expected ${batch.from.nextBlock}: another writer is active`,
       );
     }
-    const tail = await stageBatch(client, batch.rows);
+    const tail = await stageBatch(client, batch.rows, mode);
     const { next } = batch;
     const notice: IndexedNotice = { channel, height: next.nextBlock.toString() };
     const lit = (value: string | undefined): string => (value === undefined ? 'NULL' : client.escapeLiteral(value));

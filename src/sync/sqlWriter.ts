@@ -111,11 +111,15 @@ async function copyThroughStage(
   return statements;
 }
 
-async function writeCopy(client: ClientBase, changes: readonly (Insert | Upsert)[], tail: string[]): Promise<number> {
+async function writeCopy(client: ClientBase, changes: readonly (Insert | Upsert)[], tail: string[], direct: boolean): Promise<number> {
   const first = changes[0];
   if (!first) return 0;
   const columns = Object.keys(first.row);
   const lines = changes.map((change) => columns.map((c) => copyValue(change.row[c])).join('\t'));
+  if (direct && first.kind === 'insert') {
+    await copyStraight(client, first.table, columns, lines);
+    return 1;
+  }
   const conflict = conflictClause(first);
   return copyThroughStage(client, first.table, columns, lines, conflict, `${first.kind}|${columns.join(',')}|${conflict}`, tail);
 }
@@ -127,8 +131,13 @@ function shapeId(shape: string): string {
   return h.toString(36);
 }
 
-function writeInserts(client: ClientBase, changes: readonly (Insert | Upsert)[], tail: string[]): Promise<number> {
-  return changes.length >= COPY_FROM_ROWS ? writeCopy(client, changes, tail) : writeValues(client, changes);
+function writeInserts(client: ClientBase, changes: readonly (Insert | Upsert)[], tail: string[], direct: boolean): Promise<number> {
+  return changes.length >= COPY_FROM_ROWS ? writeCopy(client, changes, tail, direct) : writeValues(client, changes);
+}
+
+/** COPY straight into the table: no staging, no conflict handling, a duplicate key fails the COPY. */
+async function copyStraight(client: ClientBase, table: string, columns: readonly string[], lines: readonly string[]): Promise<void> {
+  await copyIn(client, `COPY ${ident(table)} (${columns.map(ident).join(', ')}) FROM STDIN`, lines);
 }
 
 async function writeUpdate(client: ClientBase, change: Update): Promise<void> {
@@ -154,38 +163,52 @@ function tableRank(table: string): number {
 }
 
 /**
- * Stages a batch: the generic index (COPY, insert-only, idempotent by key) and the projected
- * changes. Returns the INSERT … SELECT statements that move the staged rows into their tables:
- * they take no parameters, so the caller sends them as ONE simple query together with the end of
- * its transaction, one round trip instead of one per table. Each key appears once per batch, so
- * their order does not matter.
+ * How a batch's insert-only rows go in. `straight`: COPY into their tables, as fast as PostgreSQL
+ * takes rows, but a key that is already there (a replayed block) fails the whole batch with
+ * `unique_violation`. `idempotent`: through staging tables with ON CONFLICT DO NOTHING, so a
+ * replay inserts nothing: the second line of defence behind the checkpoint, for the batch that
+ * failed the straight way. Upserts (latest state, assets) are staged in both.
  */
-export async function stageBatch(client: ClientBase, rows: BatchRows): Promise<string[]> {
+export type InsertMode = 'straight' | 'idempotent';
+
+/**
+ * Stages a batch: the generic index (insert-only) and the projected changes. Returns the
+ * INSERT … SELECT statements that move the staged rows into their tables: they take no
+ * parameters, so the caller sends them as ONE simple query together with the end of its
+ * transaction, one round trip instead of one per table. Each key appears once per batch, so their
+ * order does not matter.
+ */
+export async function stageBatch(client: ClientBase, rows: BatchRows, mode: InsertMode = 'idempotent'): Promise<string[]> {
   const tail: string[] = [];
+  const straight = mode === 'straight';
   for (const t of rows.index) {
     if (t.lines.length === 0) continue;
+    if (straight) {
+      await copyStraight(client, t.table, t.columns, t.lines);
+      continue;
+    }
     const conflict = `ON CONFLICT (${t.key.map(ident).join(', ')}) DO NOTHING`;
     await copyThroughStage(client, t.table, t.columns, t.lines, conflict, `index|${t.columns.join(',')}`, tail);
   }
-  await writeChanges(client, rows.projected, tail);
+  await writeChanges(client, rows.projected, tail, straight);
   return tail;
 }
 
 /** Applies row changes now (tests, tools): every statement is executed before this resolves. */
 export async function applyChanges(client: ClientBase, changes: readonly RowChange[]): Promise<number> {
   const tail: string[] = [];
-  const statements = await writeChanges(client, changes, tail);
+  const statements = await writeChanges(client, changes, tail, false);
   for (const sql of tail) await client.query(sql);
   return statements;
 }
 
-async function writeChanges(client: ClientBase, changes: readonly RowChange[], tail: string[]): Promise<number> {
+async function writeChanges(client: ClientBase, changes: readonly RowChange[], tail: string[], straight: boolean): Promise<number> {
   const folded = foldChanges(changes);
   const inserts = folded.filter((c): c is Insert | Upsert => c.kind !== 'update');
   const groups = [...groupBy(inserts, (c) => `${c.kind}|${c.table}|${Object.keys(c.row).join(',')}|${c.kind === 'upsert' ? c.update.join(',') : ''}`).values()];
   groups.sort((a, b) => tableRank(a[0]?.table ?? '') - tableRank(b[0]?.table ?? ''));
   let statements = 0;
-  for (const group of groups) statements += await writeInserts(client, group, tail);
+  for (const group of groups) statements += await writeInserts(client, group, tail, straight);
   for (const change of folded) {
     if (change.kind === 'update') {
       await writeUpdate(client, change);
