@@ -4,3 +4,4 @@ export { createLogger } from './pinoLogger';
 export { AppError, ErrorCode, isAppError } from './errors';
 export { createMetrics, METRIC_PREFIX } from './metrics';
 export type { Metrics } from './metrics';
+export { isUniqueViolation } from './pgErrors';

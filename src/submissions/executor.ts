@@ -1,6 +1,6 @@
 import type { Pool, PoolClient } from 'pg';
 
-import { AppError, ErrorCode, isAppError, silentLogger, type Logger } from '../common';
+import { AppError, ErrorCode, isAppError, isUniqueViolation, silentLogger, type Logger } from '../common';
 import type { LedgerClient, LedgerIdentity, LedgerRequest } from '../ledger';
 import { lookupTransaction, type TransactionLookup } from '../ledger/submittedTransactions';
 import { recordOutcome, recordPhases, type SubmissionMetrics } from './outcome';
@@ -125,7 +125,7 @@ export function createSubmissionExecutor(deps: SubmissionExecutorDeps): Submissi
         recordOutcome(deps.metrics, null);
         return row;
       } catch (error) {
-        if ((error as { code?: string }).code !== '23505') throw error;
+        if (!isUniqueViolation(error)) throw error;
         log.info({ submission: id, txId: c.txId }, 'a matching transaction belongs to another submission');
       }
     }

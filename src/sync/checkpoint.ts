@@ -1,5 +1,6 @@
 import type { ClientBase, QueryResult } from 'pg';
 
+import { isUniqueViolation } from '../common';
 import type { LedgerBlock } from '../ledger';
 import type { Projector } from './projector';
 import { batchRows, type BatchRows } from './indexRows';
@@ -100,12 +101,6 @@ export async function writeBatch(client: ClientBase, channel: string, batch: Pre
     if (!isUniqueViolation(error)) throw error;
     return writeBatchAs(client, channel, batch, 'idempotent');
   }
-}
-
-const UNIQUE_VIOLATION = '23505';
-
-function isUniqueViolation(error: unknown): boolean {
-  return typeof error === 'object' && error !== null && (error as { code?: unknown }).code === UNIQUE_VIOLATION;
 }
 
 async function writeBatchAs(client: ClientBase, channel: string, batch: PreparedBatch, mode: InsertMode): Promise<Checkpoint> {

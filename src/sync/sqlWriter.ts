@@ -111,12 +111,12 @@ async function copyThroughStage(
   return statements;
 }
 
-async function writeCopy(client: ClientBase, changes: readonly (Insert | Upsert)[], tail: string[], direct: boolean): Promise<number> {
+async function writeCopy(client: ClientBase, changes: readonly (Insert | Upsert)[], tail: string[], mode: InsertMode): Promise<number> {
   const first = changes[0];
   if (!first) return 0;
   const columns = Object.keys(first.row);
   const lines = changes.map((change) => columns.map((c) => copyValue(change.row[c])).join('\t'));
-  if (direct && first.kind === 'insert') {
+  if (mode === 'straight' && first.kind === 'insert') {
     await copyStraight(client, first.table, columns, lines);
     return 1;
   }
@@ -131,8 +131,8 @@ function shapeId(shape: string): string {
   return h.toString(36);
 }
 
-function writeInserts(client: ClientBase, changes: readonly (Insert | Upsert)[], tail: string[], direct: boolean): Promise<number> {
-  return changes.length >= COPY_FROM_ROWS ? writeCopy(client, changes, tail, direct) : writeValues(client, changes);
+function writeInserts(client: ClientBase, changes: readonly (Insert | Upsert)[], tail: string[], mode: InsertMode): Promise<number> {
+  return changes.length >= COPY_FROM_ROWS ? writeCopy(client, changes, tail, mode) : writeValues(client, changes);
 }
 
 /** COPY straight into the table: no staging, no conflict handling, a duplicate key fails the COPY. */
@@ -178,37 +178,36 @@ export type InsertMode = 'straight' | 'idempotent';
  * transaction, one round trip instead of one per table. Each key appears once per batch, so their
  * order does not matter.
  */
-export async function stageBatch(client: ClientBase, rows: BatchRows, mode: InsertMode = 'idempotent'): Promise<string[]> {
+export async function stageBatch(client: ClientBase, rows: BatchRows, mode: InsertMode): Promise<string[]> {
   const tail: string[] = [];
-  const straight = mode === 'straight';
   for (const t of rows.index) {
     if (t.lines.length === 0) continue;
-    if (straight) {
+    if (mode === 'straight') {
       await copyStraight(client, t.table, t.columns, t.lines);
       continue;
     }
     const conflict = `ON CONFLICT (${t.key.map(ident).join(', ')}) DO NOTHING`;
     await copyThroughStage(client, t.table, t.columns, t.lines, conflict, `index|${t.columns.join(',')}`, tail);
   }
-  await writeChanges(client, rows.projected, tail, straight);
+  await writeChanges(client, rows.projected, tail, mode);
   return tail;
 }
 
 /** Applies row changes now (tests, tools): every statement is executed before this resolves. */
 export async function applyChanges(client: ClientBase, changes: readonly RowChange[]): Promise<number> {
   const tail: string[] = [];
-  const statements = await writeChanges(client, changes, tail, false);
+  const statements = await writeChanges(client, changes, tail, 'idempotent');
   for (const sql of tail) await client.query(sql);
   return statements;
 }
 
-async function writeChanges(client: ClientBase, changes: readonly RowChange[], tail: string[], straight: boolean): Promise<number> {
+async function writeChanges(client: ClientBase, changes: readonly RowChange[], tail: string[], mode: InsertMode): Promise<number> {
   const folded = foldChanges(changes);
   const inserts = folded.filter((c): c is Insert | Upsert => c.kind !== 'update');
   const groups = [...groupBy(inserts, (c) => `${c.kind}|${c.table}|${Object.keys(c.row).join(',')}|${c.kind === 'upsert' ? c.update.join(',') : ''}`).values()];
   groups.sort((a, b) => tableRank(a[0]?.table ?? '') - tableRank(b[0]?.table ?? ''));
   let statements = 0;
-  for (const group of groups) statements += await writeInserts(client, group, tail, straight);
+  for (const group of groups) statements += await writeInserts(client, group, tail, mode);
   for (const change of folded) {
     if (change.kind === 'update') {
       await writeUpdate(client, change);
