@@ -11,10 +11,10 @@ import { Client } from 'pg';
 import { silentLogger } from '../src/common';
 import { createFabricBlockSource, createFabricConnection, type BlockSource } from '../src/ledger';
 import type { LocalNetwork } from '../src/localnet';
-import { createSampleProjector, createSyncWorker, INDEXED_NOTIFY_CHANNEL, stateProjector, type IndexedNotice } from '../src/sync';
+import { createSampleProjector, createSyncWorker, DEFER_INDEXES_FROM_BLOCKS, INDEXED_NOTIFY_CHANNEL, stateProjector, type IndexedNotice } from '../src/sync';
 import { createIsolatedDatabase } from '../test/db/isolatedDatabase';
 import { connectClient } from '../test/fabric/ledgerClient';
-import { log, percentile, positiveInt } from './common';
+import { log, nonNegativeInt, percentile, positiveInt } from './common';
 import { BENCH_CHAINCODE as CHAINCODE, BENCH_CHANNEL as CHANNEL, startBenchNetwork, waitUntilEndorsable } from './network';
 
 /**
@@ -53,7 +53,7 @@ function cpuSeconds(pid: number): number {
   }
 }
 
-interface Phase {
+interface Phase extends Surroundings {
   readonly seconds: number;
   /** CPU of this process (decoding blocks; for the cache also turning them into rows). */
   readonly nodeCpu: number;
@@ -61,10 +61,41 @@ interface Phase {
   readonly pgCpu: number;
 }
 
+/** Busy and idle CPU seconds of the whole machine so far (all cores), from /proc/stat. */
+function machineCpu(): { busy: number; idle: number } {
+  const fields = (readFileSync('/proc/stat', 'utf8').split('\n')[0] ?? '').trim().split(/\s+/).slice(1).map(Number);
+  // user nice system idle iowait irq softirq steal (guest time is already inside user).
+  const [user = 0, nice = 0, system = 0, idle = 0, iowait = 0, irq = 0, softirq = 0, steal = 0] = fields;
+  return { busy: (user + nice + system + irq + softirq + steal) / 100, idle: (idle + iowait) / 100 };
+}
+
+/**
+ * Where a phase's CPU went besides this process: the Fabric nodes (the peer answering the reads)
+ * and the machine as a whole, so that a slower phase can be told apart as "more work" or "waiting".
+ */
+interface Surroundings {
+  readonly fabricCpu: number;
+  readonly machineBusy: number;
+  readonly machineIdle: number;
+}
+
+/** Starts counting; the function it returns tells what was used since. */
+async function surroundingsMeter(network: LocalNetwork): Promise<() => Surroundings> {
+  const pids = (await network.status()).flatMap((node) => (node.pid === undefined ? [] : [node.pid]));
+  const fabricCpu = (): number => pids.reduce((sum, pid) => sum + cpuSeconds(pid), 0);
+  const fabricAt = fabricCpu();
+  const machineAt = machineCpu();
+  return () => {
+    const machine = machineCpu();
+    return { fabricCpu: fabricCpu() - fabricAt, machineBusy: machine.busy - machineAt.busy, machineIdle: machine.idle - machineAt.idle };
+  };
+}
+
 function summary(phase: Phase, transactions: number): string {
   const rate = (transactions / phase.seconds).toFixed(0);
   const pg = phase.pgCpu > 0 ? `, PostgreSQL backend CPU ${phase.pgCpu.toFixed(1)} s` : '';
-  return `${phase.seconds.toFixed(1)} s = ${rate} tx/s (this process's CPU ${phase.nodeCpu.toFixed(1)} s${pg})`;
+  const around = `Fabric nodes' CPU ${phase.fabricCpu.toFixed(1)} s; machine busy ${phase.machineBusy.toFixed(1)} s, idle ${phase.machineIdle.toFixed(1)} s`;
+  return `${phase.seconds.toFixed(1)} s = ${rate} tx/s (this process's CPU ${phase.nodeCpu.toFixed(1)} s${pg}; ${around})`;
 }
 
 /**
@@ -89,7 +120,8 @@ async function profiled<T>(dir: string | undefined, name: string, phase: () => P
 }
 
 /** Reads every block from 0 without writing anything: the ceiling for the cache. */
-async function readAll(source: BlockSource, height: bigint): Promise<Phase & { transactions: number }> {
+async function readAll(source: BlockSource, height: bigint, network: LocalNetwork): Promise<Phase & { transactions: number }> {
+  const surroundings = await surroundingsMeter(network);
   const cpu = process.cpuUsage();
   const started = performance.now();
   const subscription = await source.subscribe(CHANNEL, 0n);
@@ -106,11 +138,11 @@ async function readAll(source: BlockSource, height: bigint): Promise<Phase & { t
     subscription.close();
   }
   const used = process.cpuUsage(cpu);
-  return { seconds: (performance.now() - started) / 1000, transactions, nodeCpu: (used.user + used.system) / 1e6, pgCpu: 0 };
+  return { seconds: (performance.now() - started) / 1000, transactions, nodeCpu: (used.user + used.system) / 1e6, pgCpu: 0, ...surroundings() };
 }
 
 async function buildLedger(network: LocalNetwork, source: BlockSource, wanted: number): Promise<void> {
-  const have = await readAll(source, await source.height(CHANNEL));
+  const have = await readAll(source, await source.height(CHANNEL), network);
   if (have.transactions >= wanted) {
     log(`ledger already holds ${have.transactions} transactions`);
     return;
@@ -147,7 +179,7 @@ async function buildLedger(network: LocalNetwork, source: BlockSource, wanted: n
   if (failed > 0) log(`  ${failed} of ${missing} submissions failed (not retried)`);
 }
 
-async function catchUpInProcess(source: BlockSource, height: bigint): Promise<Phase> {
+async function catchUpInProcess(source: BlockSource, height: bigint, network: LocalNetwork, deferIndexesFromBlocks: number): Promise<Phase> {
   const database = await createIsolatedDatabase('bench_sync');
   const controller = new AbortController();
   const backends: { pid: number; cpuAtStart: number }[] = [];
@@ -163,18 +195,23 @@ async function catchUpInProcess(source: BlockSource, height: bigint): Promise<Ph
     source,
     projectors: [stateProjector, createSampleProjector([CHAINCODE])],
     log: silentLogger,
+    deferIndexesFromBlocks,
   });
+  const surroundings = await surroundingsMeter(network);
   const cpu = process.cpuUsage();
   const started = performance.now();
   const running = worker.run(controller.signal);
-  while ((worker.status().nextBlock ?? 0n) < height) await sleep(20);
+  // Caught up means every block written and, after a first load, the secondary indexes back.
+  const caughtUp = (): boolean => (worker.status().nextBlock ?? 0n) >= height && !worker.status().indexesDeferred;
+  while (!caughtUp()) await sleep(20);
   const seconds = (performance.now() - started) / 1000;
   const used = process.cpuUsage(cpu);
   const pgCpu = backends.reduce((sum, b) => sum + cpuSeconds(b.pid) - b.cpuAtStart, 0);
+  const around = surroundings();
   controller.abort();
   await running;
   await database.drop();
-  return { seconds, nodeCpu: (used.user + used.system) / 1e6, pgCpu };
+  return { seconds, nodeCpu: (used.user + used.system) / 1e6, pgCpu, ...around };
 }
 
 function rssKiB(pid: number): number {
@@ -190,12 +227,23 @@ async function checkpoint(db: Client): Promise<bigint> {
   return BigInt(r.rows[0]?.next_block ?? '0');
 }
 
+async function indexesDeferred(db: Client): Promise<number> {
+  return (await db.query('SELECT 1 FROM sync_deferred_indexes')).rowCount ?? 0;
+}
+
 /** The worker as its own process (as deployed), sampling its memory at each tenth of the catch-up. */
-async function catchUpAsProcess(height: bigint, lagSeconds: number, rate: number, network: LocalNetwork, source: BlockSource): Promise<void> {
+async function catchUpAsProcess(height: bigint, options: { lagSeconds: number; rate: number; deferIndexesFromBlocks: number }, network: LocalNetwork, source: BlockSource): Promise<void> {
   const database = await createIsolatedDatabase('bench_sync');
   const child = spawn(process.execPath, ['--import', 'tsx', path.join(repoRoot, 'src', 'cli', 'sync.ts'), 'run'], {
     cwd: repoRoot,
-    env: { ...process.env, DATABASE_URL: database.url, FABRIC_STATE_DIR: stateDir, SYNC_CHANNELS: CHANNEL, LOG_LEVEL: 'warn' },
+    env: {
+      ...process.env,
+      DATABASE_URL: database.url,
+      FABRIC_STATE_DIR: stateDir,
+      SYNC_CHANNELS: CHANNEL,
+      SYNC_DEFER_INDEXES_FROM_BLOCKS: String(options.deferIndexesFromBlocks),
+      LOG_LEVEL: 'warn',
+    },
     stdio: ['ignore', 'inherit', 'inherit'],
   });
   const db = new Client({ connectionString: database.url });
@@ -212,11 +260,11 @@ async function catchUpAsProcess(height: bigint, lagSeconds: number, rate: number
         samples.push(`${nextTenth * 10}%: ${(rssKiB(pid) / 1024).toFixed(0)} MiB`);
         nextTenth++;
       }
-      if (at >= height) break;
+      if (at >= height && (await indexesDeferred(db)) === 0) break;
       await sleep(100);
     }
     log(`worker process RSS during catch-up (peak ${(peak / 1024).toFixed(0)} MiB): ${samples.join(', ')}`);
-    await measureLag(db, network, source, lagSeconds, rate);
+    await measureLag(db, network, source, options.lagSeconds, options.rate);
   } finally {
     child.kill('SIGTERM');
     await db.end();
@@ -274,9 +322,10 @@ async function main(): Promise<void> {
     .option('--lag-seconds <n>', 'how long to measure live lag', positiveInt, 30)
     .option('--rate <n>', 'transactions per second during the lag measurement', positiveInt, 20)
     .option('--rounds <n>', 'how many times the ceiling and the cache are measured, alternately', positiveInt, 3)
+    .option('--defer-indexes-from-blocks <n>', 'SYNC_DEFER_INDEXES_FROM_BLOCKS for the cache (0: keep the secondary indexes during the load)', nonNegativeInt, DEFER_INDEXES_FROM_BLOCKS)
     .option('--cpu-profiles <dir>', "write a CPU profile of the last round's phases there (bench/cpuTop.ts reads them)")
     .parse()
-    .opts<{ transactions: number; lagSeconds: number; rate: number; rounds: number; cpuProfiles?: string }>();
+    .opts<{ transactions: number; lagSeconds: number; rate: number; rounds: number; deferIndexesFromBlocks: number; cpuProfiles?: string }>();
   log('starting the benchmark network');
   const bench = await startBenchNetwork({ stateDir, portBase: 30000 });
   const { network } = bench;
@@ -289,9 +338,9 @@ async function main(): Promise<void> {
     const ratios: number[] = [];
     for (let round = 1; round <= options.rounds; round++) {
       const profiles = round === options.rounds ? options.cpuProfiles : undefined;
-      const ceiling = await profiled(profiles, 'ceiling', () => readAll(source, height));
+      const ceiling = await profiled(profiles, 'ceiling', () => readAll(source, height, network));
       log(`round ${round} ceiling: read ${height} blocks, ${ceiling.transactions} transactions in ${summary(ceiling, ceiling.transactions)}`);
-      const cache = await profiled(profiles, 'cache', () => catchUpInProcess(source, height));
+      const cache = await profiled(profiles, 'cache', () => catchUpInProcess(source, height, network, options.deferIndexesFromBlocks));
       log(`round ${round} cache: indexed the same blocks in ${summary(cache, ceiling.transactions)}`);
       const ratio = (100 * ceiling.seconds) / cache.seconds;
       ratios.push(ratio);
@@ -302,7 +351,7 @@ async function main(): Promise<void> {
       `ratio cache/ceiling over ${ratios.length} rounds: median ${percentile(sorted, 0.5).toFixed(0)} %, ` +
         `lowest ${(sorted[0] ?? 0).toFixed(0)} %, highest ${(sorted[sorted.length - 1] ?? 0).toFixed(0)} % (target >= 80 %)`,
     );
-    await catchUpAsProcess(height, options.lagSeconds, options.rate, network, source);
+    await catchUpAsProcess(height, options, network, source);
   } finally {
     source.close();
     await bench.stop();

@@ -97,6 +97,7 @@ export async function runSyncWorkers(options: SyncWorkersOptions): Promise<void>
       projectors,
       log,
       maxBatchBlocks: config.sync.maxBatchBlocks,
+      deferIndexesFromBlocks: config.sync.deferIndexesFromBlocks,
       lockPollMs: config.sync.lockPollMs,
       ...metricHooks(channel, options.metrics),
     }),

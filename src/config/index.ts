@@ -92,6 +92,8 @@ export interface Config {
     /** Chaincode names whose writes the sample projector turns into assets and tokens. */
     readonly sampleChaincodes: readonly string[];
     readonly maxBatchBlocks: number;
+    /** A first load of a ledger at least this high puts off the secondary indexes until the head; 0 never. */
+    readonly deferIndexesFromBlocks: number;
     readonly lockPollMs: number;
     /** /readyz fails when the cache is behind the ledger and its checkpoint has not moved for this long. */
     readonly stallSeconds: number;
@@ -235,6 +237,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, repoRoot: string): Config {
       channels: list('SYNC_CHANNELS', env.FABRIC_CHANNELS ?? 'mychannel', CHANNEL),
       sampleChaincodes: list('SYNC_SAMPLE_CHAINCODES', 'sample', CHAINCODE),
       maxBatchBlocks: int('SYNC_MAX_BATCH_BLOCKS', 200, 1, 10_000),
+      deferIndexesFromBlocks: int('SYNC_DEFER_INDEXES_FROM_BLOCKS', 1000, 0, Number.MAX_SAFE_INTEGER),
       lockPollMs: int('SYNC_LOCK_POLL_MS', 2000, 100, 60_000),
       stallSeconds: int('SYNC_STALL_SECONDS', 120, 1, 86_400),
     },

@@ -1,4 +1,6 @@
-export { createSyncWorker, lockKey } from './syncWorker';
+export { createSyncWorker, lockKey, DEFER_INDEXES_FROM_BLOCKS } from './syncWorker';
+export { deferIndexesForFirstLoad, deferredIndexes, restoreIndexes, secondaryIndexes, SYNC_TABLES } from './deferredIndexes';
+export type { DeferredIndex } from './deferredIndexes';
 export { createSyncMonitor, lagSeconds, stallReason } from './monitor';
 export type { ChannelLag, ChannelPosition, SyncMonitor, SyncMonitorDeps } from './monitor';
 export type { SyncWorker, SyncWorkerDeps, SyncStatus, SyncPhase } from './syncWorker';

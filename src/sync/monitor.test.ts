@@ -2,7 +2,7 @@ import { createMetrics } from '../common';
 import { createSyncMonitor, lagSeconds, stallReason, type ChannelPosition } from './monitor';
 import type { SyncStatus } from './syncWorker';
 
-const status = (phase: SyncStatus['phase'], lastError?: string): SyncStatus => ({ channel: 'ch', phase, nextBlock: 5n, lastError, batches: 1 });
+const status = (phase: SyncStatus['phase'], lastError?: string): SyncStatus => ({ channel: 'ch', phase, nextBlock: 5n, lastError, batches: 1, indexesDeferred: false });
 
 describe('lagSeconds', () => {
   it('is 0 when caught up, the newest block age when behind, capped by the last time caught up', () => {

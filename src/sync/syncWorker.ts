@@ -5,6 +5,7 @@ import type { Client } from 'pg';
 import type { Logger } from '../common/logger';
 import type { BlockSource, BlockSubscription } from '../ledger';
 import { ensureCheckpoint, prepareBatch, recordError, writeBatch, type Checkpoint, type PreparedBatch } from './checkpoint';
+import { deferIndexesForFirstLoad, deferredIndexes, restoreIndexes } from './deferredIndexes';
 import { SyncIntegrityError } from './errors';
 import type { Projector } from './projector';
 import { untilStopped } from './untilStopped';
@@ -25,6 +26,11 @@ export interface SyncWorkerDeps {
   readonly log: Logger;
   /** Most blocks in one transaction while catching up. */
   readonly maxBatchBlocks?: number;
+  /**
+   * A first load (an empty cache) of a ledger at least this many blocks high puts off the
+   * secondary indexes until the worker reaches the head (deferredIndexes.ts); 0 never does.
+   */
+  readonly deferIndexesFromBlocks?: number;
   readonly lockPollMs?: number;
   readonly retryDelayMs?: number;
   /** Operations hooks (metrics): the lock taken (true) or given up (false), each batch written, an integrity stop. */
@@ -41,6 +47,8 @@ export interface SyncStatus {
   readonly nextBlock: bigint | undefined;
   readonly lastError: string | undefined;
   readonly batches: number;
+  /** Secondary indexes are put off (a first load) and will be created at the head. */
+  readonly indexesDeferred: boolean;
 }
 
 export interface SyncWorker {
@@ -48,6 +56,11 @@ export interface SyncWorker {
   run(signal: AbortSignal): Promise<void>;
   status(): SyncStatus;
 }
+
+/** A first load of a ledger this high (blocks) or higher puts off the secondary indexes. */
+export const DEFER_INDEXES_FROM_BLOCKS = 1000;
+/** How close to the ledger's head (blocks) the deferred indexes are created again. */
+const RESTORE_INDEXES_WITHIN = 10n;
 
 export function lockKey(channel: string): string {
   return `ledger-gateway:sync:${channel}`;
@@ -61,6 +74,7 @@ export function createSyncWorker(deps: SyncWorkerDeps): SyncWorker {
   let checkpoint: Checkpoint | undefined;
   let lastError: string | undefined;
   let batches = 0;
+  let indexesDeferred = false;
 
   const acquireLock = async (client: Client, signal: AbortSignal): Promise<boolean> => {
     phase = 'waiting-for-lock';
@@ -76,6 +90,30 @@ export function createSyncWorker(deps: SyncWorkerDeps): SyncWorker {
       await sleep(lockPollMs, undefined, { signal }).catch(() => undefined);
     }
     return false;
+  };
+
+  /** On taking the lock: a first load of a high ledger puts the secondary indexes off. */
+  const deferIndexes = async (client: Client, nextBlock: bigint): Promise<void> => {
+    const threshold = BigInt(deps.deferIndexesFromBlocks ?? DEFER_INDEXES_FROM_BLOCKS);
+    if (threshold > 0n && nextBlock === 0n && (await deps.source.height(channel)) >= threshold) {
+      const deferred = await deferIndexesForFirstLoad(client);
+      indexesDeferred = deferred.length > 0;
+      if (indexesDeferred) log.info({ channel, indexes: deferred.length }, 'first load: secondary indexes put off until the head');
+      return;
+    }
+    // Another channel's first load, or this worker's before a restart, may have left some.
+    indexesDeferred = (await deferredIndexes(client)).length > 0;
+  };
+
+  /** Near the head, the deferred indexes are created again (once, by whichever worker gets there first). */
+  const restoreIndexesAtHead = async (client: Client, nextBlock: bigint): Promise<void> => {
+    if (!indexesDeferred) return;
+    if ((await deps.source.height(channel)) - nextBlock > RESTORE_INDEXES_WITHIN) return;
+    log.info({ channel, height: nextBlock.toString() }, 'at the head: creating the deferred secondary indexes');
+    const started = Date.now();
+    const restored = await restoreIndexes(client);
+    indexesDeferred = false;
+    log.info({ channel, indexes: restored.length, ms: Date.now() - started }, 'secondary indexes created');
   };
 
   /** One session: lock, subscribe, commit until aborted or broken. */
@@ -95,6 +133,9 @@ export function createSyncWorker(deps: SyncWorkerDeps): SyncWorker {
       if (!(await acquireLock(client, signal))) return;
       locked = true;
       checkpoint = await ensureCheckpoint(client, channel);
+      await deferIndexes(client, checkpoint.nextBlock);
+      // Stopped at the head before the indexes were back: nothing new may come for a while.
+      await restoreIndexesAtHead(client, checkpoint.nextBlock);
       phase = 'syncing';
       log.info({ channel, nextBlock: checkpoint.nextBlock.toString() }, 'holding the sync lock; resuming from the checkpoint');
       subscription = await deps.source.subscribe(channel, checkpoint.nextBlock);
@@ -106,23 +147,22 @@ export function createSyncWorker(deps: SyncWorkerDeps): SyncWorker {
       let writing: Promise<void> | undefined;
       let failure: Error | undefined;
       const writeFailed = new AbortController();
-      const write = (batch: PreparedBatch): Promise<void> => {
+      const write = async (batch: PreparedBatch): Promise<void> => {
         const started = Date.now();
-        return writeBatch(client, channel, batch).then(
-          (next) => {
-            checkpoint = next;
-            batches++;
-            lastError = undefined;
-            const ms = Date.now() - started;
-            log.debug({ channel, blocks: batch.blocks, height: next.nextBlock.toString(), ms }, 'indexed a batch of blocks');
-            deps.onBatch?.({ blocks: batch.blocks, ms, nextBlock: next.nextBlock });
-          },
-          (error: unknown) => {
-            failure = error instanceof Error ? error : new Error(String(error));
-            writeFailed.abort(failure);
-            throw error;
-          },
-        );
+        try {
+          const next = await writeBatch(client, channel, batch);
+          checkpoint = next;
+          batches++;
+          lastError = undefined;
+          const ms = Date.now() - started;
+          log.debug({ channel, blocks: batch.blocks, height: next.nextBlock.toString(), ms }, 'indexed a batch of blocks');
+          deps.onBatch?.({ blocks: batch.blocks, ms, nextBlock: next.nextBlock });
+          await restoreIndexesAtHead(client, next.nextBlock);
+        } catch (error) {
+          failure = error instanceof Error ? error : new Error(String(error));
+          writeFailed.abort(failure);
+          throw error;
+        }
       };
       try {
         while (!signal.aborted) {
@@ -158,7 +198,7 @@ export function createSyncWorker(deps: SyncWorkerDeps): SyncWorker {
   };
 
   return {
-    status: () => ({ channel, phase, nextBlock: checkpoint?.nextBlock, lastError, batches }),
+    status: () => ({ channel, phase, nextBlock: checkpoint?.nextBlock, lastError, batches, indexesDeferred }),
     async run(signal) {
       while (!signal.aborted) {
         try {

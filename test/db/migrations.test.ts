@@ -24,6 +24,7 @@ const TABLES = [
   'submission_tx_ids',
   'submissions',
   'sync_checkpoints',
+  'sync_deferred_indexes',
   'token_accounts',
   'token_transfers',
   'transactions',

@@ -9,7 +9,7 @@ import { createHash } from 'node:crypto';
 import { Client } from 'pg';
 
 import { silentLogger } from '../../src/common';
-import type { BlockSource, LedgerBlock, LedgerTransaction } from '../../src/ledger';
+import type { LedgerBlock, LedgerTransaction } from '../../src/ledger';
 import {
   createSampleProjector,
   createSyncWorker,
@@ -22,6 +22,7 @@ import {
 } from '../../src/sync';
 import { copyIn } from '../../src/sync/copyIn';
 import { createIsolatedDatabase, type IsolatedDatabase } from './isolatedDatabase';
+import { staticBlockSource } from './staticBlockSource';
 
 jest.setTimeout(120_000);
 
@@ -190,24 +191,11 @@ describe('sync worker: batch N+1 prepared while batch N is written', () => {
   test('every block is committed once and in order, across many small and large batches', async () => {
     const db = await createIsolatedDatabase('sync_pipeline');
     const blocks = chain(120, 30, 'p').map((b) => ({ ...b, channel: 'pipe' }));
-    const source: BlockSource = {
-      subscribe: (_channel, from) => {
-        let at = Number(from);
-        let size = 1;
-        return Promise.resolve({
-          next: (max: number) => {
-            size = (size * 7) % 23 + 1; // 1..23 blocks, varying
-            const taken = blocks.slice(at, at + Math.min(size, max));
-            at += taken.length;
-            return taken.length > 0 ? Promise.resolve(taken) : new Promise<LedgerBlock[]>(() => undefined);
-          },
-          close: () => undefined,
-        });
-      },
-      height: () => Promise.resolve(BigInt(blocks.length)),
-      block: (_channel, n) => Promise.resolve(blocks[Number(n)] as LedgerBlock),
-      close: () => undefined,
-    };
+    let size = 1;
+    const source = staticBlockSource(blocks, () => {
+      size = (size * 7) % 23 + 1; // 1..23 blocks, varying
+      return size;
+    });
     const worker = createSyncWorker({
       channel: 'pipe',
       connect: async () => {
