@@ -27,4 +27,31 @@ describe('the bounded block queue', () => {
     expect(await queue.take(5)).toEqual([1]);
     await expect(queue.take(5)).rejects.toThrow('listener failed');
   });
+
+  it('waits for as many items as asked, and takes fewer once woken with a lower ask', async () => {
+    const queue = createBlockQueue<number>(10);
+    let atLeast = 3;
+    let taken: number[] | undefined;
+    const take = queue.take(5, () => atLeast).then((items) => (taken = items));
+    await queue.push(1);
+    await queue.push(2);
+    await new Promise((r) => setTimeout(r, 20));
+    expect(taken).toBeUndefined();
+    // The burst is over: the producer lowers the ask and wakes the taker.
+    atLeast = 1;
+    queue.wake();
+    await take;
+    expect(taken).toEqual([1, 2]);
+  });
+
+  it('never waits for more than the capacity, and hands over what is left when closed', async () => {
+    const queue = createBlockQueue<number>(2);
+    await queue.push(1);
+    await queue.push(2);
+    expect(await queue.take(10, () => 50)).toEqual([1, 2]);
+    await queue.push(3);
+    queue.close();
+    expect(await queue.take(10, () => 2)).toEqual([3]);
+    expect(await queue.take(10, () => 2)).toEqual([]);
+  });
 });

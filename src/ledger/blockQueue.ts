@@ -5,8 +5,14 @@
  */
 export interface BlockQueue<T> {
   push(item: T): Promise<void>;
-  /** Waits for at least one item (or the end), then returns up to `max` without waiting more. */
-  take(max: number): Promise<T[]>;
+  /**
+   * Waits for at least `atLeast()` items (one at the least, never more than `max` or the capacity)
+   * or the end, then returns up to `max`. `atLeast` is asked again whenever the queue changes or
+   * `wake` is called, so the producer can lower it (e.g. when a burst is over).
+   */
+  take(max: number, atLeast?: () => number): Promise<T[]>;
+  /** Makes a waiting `take` look again at what it waits for. */
+  wake(): void;
   /** Ends the queue; with an error, `take` rethrows it once the queue is drained. */
   close(error?: Error): void;
   readonly closed: boolean;
@@ -37,9 +43,10 @@ export function createBlockQueue<T>(capacity: number): BlockQueue<T> {
       items.push(item);
       wakeTaker();
     },
-    async take(max) {
-      while (items.length === 0) {
+    async take(max, atLeast = () => 1) {
+      while (items.length < Math.max(1, Math.min(atLeast(), max, capacity))) {
         if (closed) {
+          if (items.length > 0) break;
           if (failure) throw failure;
           return [];
         }
@@ -49,6 +56,7 @@ export function createBlockQueue<T>(capacity: number): BlockQueue<T> {
       for (const wake of pushers.splice(0)) wake();
       return batch;
     },
+    wake: wakeTaker,
     close(error) {
       if (closed) return;
       closed = true;

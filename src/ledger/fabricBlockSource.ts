@@ -14,7 +14,10 @@ import type { LedgerBlock } from './ledgerBlock';
  * consumer notices, closes the subscription and starts again from its own checkpoint.
  */
 export interface BlockSubscription {
-  /** The next blocks, at least one, at most `max`; [] once closed. Throws what broke the stream. */
+  /**
+   * The next blocks, at most `max`: while catching up, at least a batch's worth (see
+   * CATCH_UP_BATCH), near the head at least one; [] once closed. Throws what broke the stream.
+   */
   next(max: number): Promise<LedgerBlock[]>;
   close(): void;
 }
@@ -36,8 +39,14 @@ export interface FabricBlockSourceOptions {
 
 /** How far behind the head the event stream takes over from pulling. */
 const LIVE_WINDOW = 10n;
-/** Blocks pulled at once while catching up. */
-const PREFETCH = 8n;
+/** Block reads in flight at once while catching up. */
+const PREFETCH = 8;
+/**
+ * While catching up, blocks are handed over at least this many at a time (if the consumer takes as
+ * many), so that each of the cache's transactions carries enough blocks to pay for its fixed costs
+ * (round trips, a WAL flush); near the head, every block goes at once.
+ */
+const CATCH_UP_BATCH = 32;
 
 export function createFabricBlockSource(options: FabricBlockSourceOptions): BlockSource {
   let gateway: Gateway | undefined;
@@ -59,6 +68,7 @@ export function createFabricBlockSource(options: FabricBlockSourceOptions): Bloc
       const queue = createBlockQueue<LedgerBlock>(options.queueCapacity ?? 64);
       let expected = fromBlock;
       let attached = false;
+      let catchingUp = true;
       const listener: BlockListener = async (event: BlockEvent) => {
         if (queue.closed) return;
         try {
@@ -80,19 +90,35 @@ export function createFabricBlockSource(options: FabricBlockSourceOptions): Bloc
       // A function, so the compiler does not assume the flag stays as it was across awaits.
       const closed = (): boolean => queue.closed;
       const pump = async (): Promise<void> => {
+        // A sliding window: PREFETCH reads stay in flight, a new one starts as soon as the oldest is
+        // handed over, so one slow answer does not hold back the seven behind it. The height is
+        // asked again only when the window reaches the last known height.
+        const inFlight: Promise<LedgerBlock>[] = [];
+        let height = await source.height(channel);
+        let requested = expected;
         for (;;) {
           if (closed()) return;
-          const height = await source.height(channel);
-          if (height - expected <= LIVE_WINDOW) break;
-          const end = expected + PREFETCH < height ? expected + PREFETCH : height;
-          const numbers: bigint[] = [];
-          for (let n = expected; n < end; n++) numbers.push(n);
-          const blocks = await Promise.all(numbers.map((n) => source.block(channel, n)));
-          for (const block of blocks) {
-            if (closed()) return;
-            await queue.push(block);
-            expected = block.number + 1n;
+          while (inFlight.length < PREFETCH && requested + LIVE_WINDOW < height) {
+            const read = source.block(channel, requested);
+            // Settled later, in order; a failure surfaces when its turn comes, not as unhandled.
+            read.catch(() => undefined);
+            inFlight.push(read);
+            requested += 1n;
           }
+          const oldest = inFlight.shift();
+          if (oldest === undefined) {
+            height = await source.height(channel);
+            if (height - expected <= LIVE_WINDOW) {
+              catchingUp = false;
+              queue.wake();
+              break;
+            }
+            continue;
+          }
+          const block = await oldest;
+          if (closed()) return;
+          await queue.push(block);
+          expected = block.number + 1n;
         }
         await network.addBlockListener(listener, { type: 'full', startBlock: expected.toString() });
         attached = true;
@@ -102,7 +128,7 @@ export function createFabricBlockSource(options: FabricBlockSourceOptions): Bloc
         queue.close(error instanceof Error ? error : new Error(String(error)));
       });
       return {
-        next: (max) => queue.take(max),
+        next: (max) => queue.take(max, () => (catchingUp ? CATCH_UP_BATCH : 1)),
         close() {
           queue.close();
           if (attached) network.removeBlockListener(listener);
