@@ -2,6 +2,21 @@ import type { Projector, ProjectionInput } from './projector';
 import { storedKey } from './keys';
 import type { RowChange } from './rowChange';
 
+/*
+ * The column lists every row change of a kind shares: one array each, not one per row (catch-up
+ * makes a few rows per transaction, and each array is garbage the worker's thread must collect).
+ */
+const STATE_KEY = ['channel', 'namespace', 'key'] as const;
+const STATE_UPDATE = ['value', 'is_deleted', 'block_number', 'tx_index', 'tx_id'] as const;
+const STATE_GUARD = ['block_number', 'tx_index'] as const;
+const ASSET_KEY = ['channel', 'chaincode', 'id'] as const;
+const ASSET_UPDATE = ['kind', 'owner', 'attributes', 'version', 'deleted', 'updated_block', 'updated_tx_id', 'updated_at'] as const;
+const UPDATED_BLOCK_GUARD = ['updated_block'] as const;
+const HISTORY_KEY = ['channel', 'chaincode', 'asset_id', 'block_number', 'tx_index'] as const;
+const ACCOUNT_KEY = ['channel', 'chaincode', 'account'] as const;
+const ACCOUNT_UPDATE = ['balance', 'updated_block', 'updated_tx_id', 'updated_at'] as const;
+const TRANSFER_KEY = ['channel', 'chaincode', 'block_number', 'tx_index'] as const;
+
 /** Latest value of every key of every namespace: the generic state table. */
 export const stateProjector: Projector = {
   name: 'state',
@@ -11,7 +26,7 @@ export const stateProjector: Projector = {
       (w): RowChange => ({
         kind: 'upsert',
         table: 'state',
-        key: ['channel', 'namespace', 'key'],
+        key: STATE_KEY,
         row: {
           channel,
           namespace: w.namespace,
@@ -22,8 +37,8 @@ export const stateProjector: Projector = {
           tx_index: tx.index,
           tx_id: tx.txId,
         },
-        update: ['value', 'is_deleted', 'block_number', 'tx_index', 'tx_id'],
-        guard: ['block_number', 'tx_index'],
+        update: STATE_UPDATE,
+        guard: STATE_GUARD,
       }),
     );
   },
@@ -63,9 +78,9 @@ function assetChanges(input: ProjectionInput, chaincode: string, key: string, va
     changes.push({
       kind: 'update',
       table: 'assets',
-      key: ['channel', 'chaincode', 'id'],
+      key: ASSET_KEY,
       row: { channel, chaincode, id, deleted: true, updated_block: blockNumber, updated_tx_id: tx.txId, updated_at: blockTime ?? null },
-      guard: ['updated_block'],
+      guard: UPDATED_BLOCK_GUARD,
     });
     // The deletion's event carries the asset as it was, for the history row.
     const before = tx.event?.name === 'AssetDeleted' ? (parseJson(tx.event.payload) as AssetJson | undefined) : undefined;
@@ -77,7 +92,7 @@ function assetChanges(input: ProjectionInput, chaincode: string, key: string, va
   changes.push({
     kind: 'upsert',
     table: 'assets',
-    key: ['channel', 'chaincode', 'id'],
+    key: ASSET_KEY,
     row: {
       channel,
       chaincode,
@@ -94,8 +109,8 @@ function assetChanges(input: ProjectionInput, chaincode: string, key: string, va
       updated_tx_id: tx.txId,
       updated_at: blockTime ?? null,
     },
-    update: ['kind', 'owner', 'attributes', 'version', 'deleted', 'updated_block', 'updated_tx_id', 'updated_at'],
-    guard: ['updated_block'],
+    update: ASSET_UPDATE,
+    guard: UPDATED_BLOCK_GUARD,
   });
   changes.push(historyRow(input, chaincode, asset, action ?? (asset.version === 1 ? 'CREATED' : 'UPDATED')));
   return changes;
@@ -105,7 +120,7 @@ function historyRow(input: ProjectionInput, chaincode: string, asset: AssetJson,
   return {
     kind: 'insert',
     table: 'asset_history',
-    key: ['channel', 'chaincode', 'asset_id', 'block_number', 'tx_index'],
+    key: HISTORY_KEY,
     row: {
       channel: input.channel,
       chaincode,
@@ -135,7 +150,7 @@ function tokenChanges(input: ProjectionInput, chaincode: string, value: Buffer |
     {
       kind: 'upsert',
       table: 'token_accounts',
-      key: ['channel', 'chaincode', 'account'],
+      key: ACCOUNT_KEY,
       row: {
         channel: input.channel,
         chaincode,
@@ -145,8 +160,8 @@ function tokenChanges(input: ProjectionInput, chaincode: string, value: Buffer |
         updated_tx_id: input.tx.txId,
         updated_at: input.blockTime ?? null,
       },
-      update: ['balance', 'updated_block', 'updated_tx_id', 'updated_at'],
-      guard: ['updated_block'],
+      update: ACCOUNT_UPDATE,
+      guard: UPDATED_BLOCK_GUARD,
     },
   ];
 }
@@ -161,7 +176,7 @@ function transferRow(input: ProjectionInput, chaincode: string): RowChange[] {
     {
       kind: 'insert',
       table: 'token_transfers',
-      key: ['channel', 'chaincode', 'block_number', 'tx_index'],
+      key: TRANSFER_KEY,
       row: {
         channel: input.channel,
         chaincode,

@@ -115,13 +115,20 @@ async function writeCopy(client: ClientBase, changes: readonly (Insert | Upsert)
   const first = changes[0];
   if (!first) return 0;
   const columns = Object.keys(first.row);
-  const lines = changes.map((change) => columns.map((c) => copyValue(change.row[c])).join('\t'));
+  const lines = changes.map((change) => copyLine(change.row, columns));
   if (mode === 'straight' && first.kind === 'insert') {
     await copyStraight(client, first.table, columns, lines);
     return 1;
   }
   const conflict = conflictClause(first);
   return copyThroughStage(client, first.table, columns, lines, conflict, `${first.kind}|${columns.join(',')}|${conflict}`, tail);
+}
+
+/** A row as one line of COPY text, built without an array per row. */
+function copyLine(row: Readonly<Record<string, SqlValue>>, columns: readonly string[]): string {
+  let line = '';
+  for (let i = 0; i < columns.length; i++) line += (i === 0 ? '' : '\t') + copyValue(row[columns[i] ?? '']);
+  return line;
 }
 
 /** A short, stable name for a shape of rows (the same table may be written with several). */
