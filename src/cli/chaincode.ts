@@ -2,6 +2,7 @@ import { Command, InvalidArgumentError } from 'commander';
 
 import { createChaincodeDeployer, localnetFromEnv, type DeployResult } from '../localnet';
 import { reportFailure, runWithProgress } from './output';
+import { commanderExitCode } from './commanderExit';
 
 /** `npm run chaincode -- deploy|upgrade|list`: the sample chaincode's lifecycle on the local network. */
 function describe(result: DeployResult): string {
@@ -54,8 +55,9 @@ async function main(argv: string[]): Promise<void> {
 }
 
 main(process.argv).catch((error: unknown) => {
-  if (error instanceof Error && 'code' in error && String(error.code).startsWith('commander.')) {
-    process.exitCode = error.code === 'commander.helpDisplayed' ? 0 : 2;
+  const usage = commanderExitCode(error);
+  if (usage !== undefined) {
+    process.exitCode = usage;
     return;
   }
   process.exitCode = reportFailure(error);

@@ -3,6 +3,7 @@ import { Command } from 'commander';
 import { createChaincodeDeployer, localnetFromEnv } from '../localnet';
 import { HALF_STARTED_HINT, reportFailure, runWithProgress } from './output';
 import { printStatus } from './statusOutput';
+import { commanderExitCode } from './commanderExit';
 
 /** `npm run network -- up|down|status|reset`: the local Fabric network, run as plain processes. */
 async function main(argv: string[]): Promise<void> {
@@ -41,8 +42,9 @@ async function main(argv: string[]): Promise<void> {
 }
 
 main(process.argv).catch((error: unknown) => {
-  if (error instanceof Error && 'code' in error && String(error.code).startsWith('commander.')) {
-    process.exitCode = error.code === 'commander.helpDisplayed' || error.code === 'commander.version' ? 0 : 2;
+  const usage = commanderExitCode(error);
+  if (usage !== undefined) {
+    process.exitCode = usage;
     return;
   }
   process.exitCode = reportFailure(error);

@@ -5,6 +5,7 @@ import { Command, Option } from 'commander';
 import { createLogger } from '../common';
 import { ConfigError, loadConfig } from '../config';
 import { ROLES, type Role } from './roles';
+import { commanderExitCode } from './commanderExit';
 
 /**
  * `npm run serve -- --role gateway|sync|submitter|all` (or ROLE=…): one process role, or all of
@@ -32,8 +33,9 @@ async function main(argv: string[]): Promise<void> {
 }
 
 main(process.argv).catch((error: unknown) => {
-  if (error instanceof Error && 'code' in error && String(error.code).startsWith('commander.')) {
-    process.exitCode = error.code === 'commander.helpDisplayed' ? 0 : 2;
+  const usage = commanderExitCode(error);
+  if (usage !== undefined) {
+    process.exitCode = usage;
     return;
   }
   console.error(error instanceof ConfigError ? error.message : error);

@@ -7,6 +7,7 @@ import { createLogger } from '../common';
 import { ConfigError, loadConfig, type Config } from '../config';
 import { verifyChannel } from '../sync';
 import { createBlockSource, runSyncWorkers } from './syncWorkers';
+import { commanderExitCode } from './commanderExit';
 
 /**
  * `npm run sync -- run|verify`: the block-event sync worker (one loop per channel, one active
@@ -71,8 +72,9 @@ async function main(argv: string[]): Promise<void> {
 }
 
 main(process.argv).catch((error: unknown) => {
-  if (error instanceof Error && 'code' in error && String(error.code).startsWith('commander.')) {
-    process.exitCode = error.code === 'commander.helpDisplayed' ? 0 : 2;
+  const usage = commanderExitCode(error);
+  if (usage !== undefined) {
+    process.exitCode = usage;
     return;
   }
   console.error(error instanceof ConfigError ? error.message : error);
