@@ -11,7 +11,7 @@ import { Client } from 'pg';
 import { silentLogger } from '../src/common';
 import { createFabricBlockSource, createFabricConnection, type BlockSource } from '../src/ledger';
 import type { LocalNetwork } from '../src/localnet';
-import { createSampleProjector, createSyncWorker, DEFER_INDEXES_FROM_BLOCKS, INDEXED_NOTIFY_CHANNEL, stateProjector, type IndexedNotice } from '../src/sync';
+import { createSampleProjector, createSyncWorker, DEFER_INDEXES_FROM_BLOCKS, deferredIndexes, INDEXED_NOTIFY_CHANNEL, stateProjector, type IndexedNotice } from '../src/sync';
 import { createIsolatedDatabase } from '../test/db/isolatedDatabase';
 import { connectClient } from '../test/fabric/ledgerClient';
 import { log, nonNegativeInt, percentile, positiveInt } from './common';
@@ -227,10 +227,6 @@ async function checkpoint(db: Client): Promise<bigint> {
   return BigInt(r.rows[0]?.next_block ?? '0');
 }
 
-async function indexesDeferred(db: Client): Promise<number> {
-  return (await db.query('SELECT 1 FROM sync_deferred_indexes')).rowCount ?? 0;
-}
-
 /** The worker as its own process (as deployed), sampling its memory at each tenth of the catch-up. */
 async function catchUpAsProcess(height: bigint, options: { lagSeconds: number; rate: number; deferIndexesFromBlocks: number }, network: LocalNetwork, source: BlockSource): Promise<void> {
   const database = await createIsolatedDatabase('bench_sync');
@@ -260,7 +256,7 @@ async function catchUpAsProcess(height: bigint, options: { lagSeconds: number; r
         samples.push(`${nextTenth * 10}%: ${(rssKiB(pid) / 1024).toFixed(0)} MiB`);
         nextTenth++;
       }
-      if (at >= height && (await indexesDeferred(db)) === 0) break;
+      if (at >= height && (await deferredIndexes(db)).length === 0) break;
       await sleep(100);
     }
     log(`worker process RSS during catch-up (peak ${(peak / 1024).toFixed(0)} MiB): ${samples.join(', ')}`);

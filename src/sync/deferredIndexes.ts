@@ -52,9 +52,11 @@ export async function secondaryIndexes(client: ClientBase): Promise<DeferredInde
   return result.rows;
 }
 
+const DEFERRED = 'SELECT name, definition FROM sync_deferred_indexes ORDER BY name';
+
 /** The indexes waiting to be created again. */
 export async function deferredIndexes(client: ClientBase): Promise<DeferredIndex[]> {
-  const result = await client.query<DeferredIndex>('SELECT name, definition FROM sync_deferred_indexes ORDER BY name');
+  const result = await client.query<DeferredIndex>(DEFERRED);
   return result.rows;
 }
 
@@ -94,7 +96,7 @@ export async function restoreIndexes(client: ClientBase): Promise<{ name: string
     await client.query('BEGIN');
     try {
       await client.query(LOCK);
-      const next = await client.query<DeferredIndex>('SELECT name, definition FROM sync_deferred_indexes ORDER BY name LIMIT 1');
+      const next = await client.query<DeferredIndex>(`${DEFERRED} LIMIT 1`);
       const index = next.rows[0];
       if (!index) {
         await client.query('COMMIT');
