@@ -5,7 +5,7 @@ import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 
-import { Command } from 'commander';
+import { Command, Option } from 'commander';
 import { Client } from 'pg';
 
 import { silentLogger } from '../src/common';
@@ -30,9 +30,10 @@ const stateDir = path.join(repoRoot, '.fabric-bench');
 
 
 
-function sourceFor(network: LocalNetwork): BlockSource {
+function sourceFor(network: LocalNetwork, catchUpIn: 'thread' | 'main'): BlockSource {
   const user = path.join(network.topology.stateDir, 'orgs', 'org1', 'users', 'user1@org1.example.com', 'msp');
   return createFabricBlockSource({
+    catchUpIn,
     connection: createFabricConnection({
       connectionProfilePath: path.join(network.topology.stateDir, 'connection-org1.json'),
       mspId: 'Org1MSP',
@@ -319,13 +320,14 @@ async function main(): Promise<void> {
     .option('--rate <n>', 'transactions per second during the lag measurement', positiveInt, 20)
     .option('--rounds <n>', 'how many times the ceiling and the cache are measured, alternately', positiveInt, 3)
     .option('--defer-indexes-from-blocks <n>', 'SYNC_DEFER_INDEXES_FROM_BLOCKS for the cache (0: keep the secondary indexes during the load)', nonNegativeInt, DEFER_INDEXES_FROM_BLOCKS)
+    .addOption(new Option('--catch-up-in <where>', 'where the block source reads while catching up (both phases; the worker process always uses its default, thread)').choices(['thread', 'main']).default('thread'))
     .option('--cpu-profiles <dir>', "write a CPU profile of the last round's phases there (bench/cpuTop.ts reads them)")
     .parse()
-    .opts<{ transactions: number; lagSeconds: number; rate: number; rounds: number; deferIndexesFromBlocks: number; cpuProfiles?: string }>();
+    .opts<{ transactions: number; lagSeconds: number; rate: number; rounds: number; deferIndexesFromBlocks: number; catchUpIn: 'thread' | 'main'; cpuProfiles?: string }>();
   log('starting the benchmark network');
   const bench = await startBenchNetwork({ stateDir, portBase: 30000 });
   const { network } = bench;
-  const source = sourceFor(network);
+  const source = sourceFor(network, options.catchUpIn);
   try {
     await buildLedger(network, source, options.transactions);
     const height = await source.height(CHANNEL);

@@ -12,7 +12,7 @@ import { createSampleProjector, createSyncMonitor, createSyncWorker, stateProjec
  */
 export async function createBlockSource(config: Config): Promise<BlockSource> {
   const { createFabricBlockSource, createFabricConnection } = await import('../ledger/index.js');
-  return createFabricBlockSource({ connection: createFabricConnection(config.ledger) });
+  return createFabricBlockSource({ connection: createFabricConnection(config.ledger), catchUpIn: config.sync.catchUpThread ? 'thread' : 'main' });
 }
 
 export interface SyncWorkersOptions {

@@ -94,6 +94,8 @@ export interface Config {
     readonly maxBatchBlocks: number;
     /** A first load of a ledger at least this high puts off the secondary indexes until the head; 0 never. */
     readonly deferIndexesFromBlocks: number;
+    /** Catch-up reads run on a thread of their own, beside the cache's writing. */
+    readonly catchUpThread: boolean;
     readonly lockPollMs: number;
     /** /readyz fails when the cache is behind the ledger and its checkpoint has not moved for this long. */
     readonly stallSeconds: number;
@@ -222,6 +224,12 @@ export function loadConfig(env: NodeJS.ProcessEnv, repoRoot: string): Config {
     if (!Number.isInteger(value) || value < min || value > max) problems.push(`${key}: expected an integer from ${min} to ${max}, got "${raw}"`);
     return value;
   };
+  const bool = (key: string, fallback: boolean): boolean => {
+    const raw = env[key];
+    if (raw === undefined || raw === '') return fallback;
+    if (raw !== 'true' && raw !== 'false') problems.push(`${key}: expected true or false, got "${raw}"`);
+    return raw === 'true';
+  };
   const databaseUrl = env.DATABASE_URL ?? DEFAULT_DATABASE_URL;
   if (!/^postgres(ql)?:\/\//.test(databaseUrl)) problems.push('DATABASE_URL: expected a postgresql:// URL');
   const logLevel = env.LOG_LEVEL ?? 'info';
@@ -238,6 +246,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, repoRoot: string): Config {
       sampleChaincodes: list('SYNC_SAMPLE_CHAINCODES', 'sample', CHAINCODE),
       maxBatchBlocks: int('SYNC_MAX_BATCH_BLOCKS', 200, 1, 10_000),
       deferIndexesFromBlocks: int('SYNC_DEFER_INDEXES_FROM_BLOCKS', 1000, 0, Number.MAX_SAFE_INTEGER),
+      catchUpThread: bool('SYNC_CATCH_UP_THREAD', true),
       lockPollMs: int('SYNC_LOCK_POLL_MS', 2000, 100, 60_000),
       stallSeconds: int('SYNC_STALL_SECONDS', 120, 1, 86_400),
     },
@@ -254,7 +263,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, repoRoot: string): Config {
     auth: loadAuthConfig(env, problems, int),
     ledgerClient: loadLedgerClientConfig(env, fabricState, problems, int),
     submissions: loadSubmissionsConfig(int),
-    gateway: loadGatewayConfig(env, problems, int),
+    gateway: loadGatewayConfig(env, problems, int, bool),
     network: loadNetworkConfig(env, fabricState, problems, int),
   };
   if (problems.length > 0) throw new ConfigError(problems);
@@ -271,15 +280,10 @@ function deepFreeze<T>(value: T): T {
 }
 
 type IntReader = (key: string, fallback: number, min: number, max: number) => number;
+type BoolReader = (key: string, fallback: boolean) => boolean;
 
-function loadGatewayConfig(env: NodeJS.ProcessEnv, problems: string[], int: IntReader): GatewayConfig {
+function loadGatewayConfig(env: NodeJS.ProcessEnv, problems: string[], int: IntReader, bool: BoolReader): GatewayConfig {
   const production = env.NODE_ENV === 'production';
-  const bool = (key: string, fallback: boolean): boolean => {
-    const raw = env[key];
-    if (raw === undefined || raw === '') return fallback;
-    if (raw !== 'true' && raw !== 'false') problems.push(`${key}: expected true or false, got "${raw}"`);
-    return raw === 'true';
-  };
   const channel = env.GATEWAY_CHANNEL ?? (env.SYNC_CHANNELS ?? env.FABRIC_CHANNELS ?? 'mychannel').split(',')[0]?.trim() ?? '';
   if (!CHANNEL.test(channel)) problems.push(`GATEWAY_CHANNEL: expected a channel name, got "${channel}"`);
   const chaincode = env.GATEWAY_CHAINCODE ?? 'sample';

@@ -2,8 +2,11 @@ import { Gateway, type BlockEvent, type BlockListener, type Network } from 'fabr
 
 import { decodeBlock, type DecodedBlock } from './blockDecoder';
 import { createBlockQueue } from './blockQueue';
+import { pullNearHead } from './catchUpPull';
 import type { FabricConnection } from './fabricConnection';
 import type { LedgerBlock } from './ledgerBlock';
+import { createQsccReader } from './qsccReader';
+import { pullOnThread } from './threadedPull';
 
 /**
  * Full blocks of a channel, in order, from a given number on, as an async iterator of batches.
@@ -35,12 +38,13 @@ export interface FabricBlockSourceOptions {
   readonly connection: FabricConnection;
   /** Blocks held in memory between the SDK and the consumer. */
   readonly queueCapacity?: number;
+  /**
+   * Where catch-up reads run: 'thread' (default) on a thread of their own, so that reading and the
+   * consumer's work go on at once (threadedPull.ts); 'main' on the caller's thread.
+   */
+  readonly catchUpIn?: 'thread' | 'main';
 }
 
-/** How far behind the head the event stream takes over from pulling. */
-const LIVE_WINDOW = 10n;
-/** Block reads in flight at once while catching up. */
-const PREFETCH = 8;
 /**
  * While catching up, blocks are handed over at least this many at a time (if the consumer takes as
  * many), so that each of the cache's transactions carries enough blocks to pay for its fixed costs
@@ -49,6 +53,7 @@ const PREFETCH = 8;
 const CATCH_UP_BATCH = 32;
 
 export function createFabricBlockSource(options: FabricBlockSourceOptions): BlockSource {
+  const catchUpIn = options.catchUpIn ?? 'thread';
   let gateway: Gateway | undefined;
   const networks = new Map<string, Network>();
 
@@ -87,39 +92,24 @@ export function createFabricBlockSource(options: FabricBlockSourceOptions): Bloc
       // Far behind, blocks are pulled a few at a time (qscc), so memory is bounded by the queue:
       // the SDK's event stream does not wait for a slow listener and would buffer the whole
       // backlog. Near the head, the event stream takes over for low latency.
+      const stopped = new AbortController();
       // A function, so the compiler does not assume the flag stays as it was across awaits.
       const closed = (): boolean => queue.closed;
-      const pump = async (): Promise<void> => {
-        // A sliding window: PREFETCH reads stay in flight, a new one starts as soon as the oldest is
-        // handed over, so one slow answer does not hold back the seven behind it. The height is
-        // asked again only when the window reaches the last known height.
-        const inFlight: Promise<LedgerBlock>[] = [];
-        let height = await source.height(channel);
-        let requested = expected;
-        for (;;) {
-          if (closed()) return;
-          while (inFlight.length < PREFETCH && requested + LIVE_WINDOW < height) {
-            const read = source.block(channel, requested);
-            // Settled later, in order; a failure surfaces when its turn comes, not as unhandled.
-            read.catch(() => undefined);
-            inFlight.push(read);
-            requested += 1n;
-          }
-          const oldest = inFlight.shift();
-          if (oldest === undefined) {
-            height = await source.height(channel);
-            if (height - expected <= LIVE_WINDOW) {
-              catchingUp = false;
-              queue.wake();
-              break;
-            }
-            continue;
-          }
-          const block = await oldest;
-          if (closed()) return;
-          await queue.push(block);
-          expected = block.number + 1n;
+      const deliver = async (block: LedgerBlock): Promise<void> => {
+        if (block.number !== expected) {
+          throw new Error(`catch-up out of order on ${channel}: expected block ${expected}, got ${block.number}`);
         }
+        await queue.push(block);
+        expected = block.number + 1n;
+      };
+      const pump = async (): Promise<void> => {
+        const next =
+          catchUpIn === 'thread'
+            ? await pullOnThread({ settings: options.connection.settings, channel, from: expected, deliver, signal: stopped.signal })
+            : await pullNearHead(createQsccReader(network, channel, options.connection), expected, deliver, stopped.signal);
+        if (next === undefined || closed()) return;
+        catchingUp = false;
+        queue.wake();
         await network.addBlockListener(listener, { type: 'full', startBlock: expected.toString() });
         attached = true;
         if (closed()) network.removeBlockListener(listener);
@@ -131,19 +121,16 @@ export function createFabricBlockSource(options: FabricBlockSourceOptions): Bloc
         next: (max) => queue.take(max, () => (catchingUp ? CATCH_UP_BATCH : 1)),
         close() {
           queue.close();
+          stopped.abort();
           if (attached) network.removeBlockListener(listener);
         },
       };
     },
     async height(channel) {
-      const network = await networkOf(channel);
-      const info = await network.getContract('qscc').evaluateTransaction('GetChainInfo', channel);
-      return decodeChainHeight(info);
+      return createQsccReader(await networkOf(channel), channel, options.connection).height();
     },
     async block(channel, number) {
-      const network = await networkOf(channel);
-      const bytes = await network.getContract('qscc').evaluateTransaction('GetBlockByNumber', channel, number.toString());
-      return decodeBlock(channel, options.connection.decodeBlockBytes(bytes));
+      return createQsccReader(await networkOf(channel), channel, options.connection).block(number);
     },
     close() {
       gateway?.disconnect();
@@ -152,18 +139,4 @@ export function createFabricBlockSource(options: FabricBlockSourceOptions): Bloc
     },
   };
   return source;
-}
-
-/** BlockchainInfo protobuf: field 1 is `height` (uint64 varint); the rest we don't need. */
-export function decodeChainHeight(bytes: Buffer): bigint {
-  if (bytes[0] !== 0x08) return 0n;
-  let value = 0n;
-  let shift = 0n;
-  for (let i = 1; i < bytes.length; i++) {
-    const byte = bytes[i] ?? 0;
-    value |= BigInt(byte & 0x7f) << shift;
-    if ((byte & 0x80) === 0) return value;
-    shift += 7n;
-  }
-  throw new Error('truncated BlockchainInfo');
 }

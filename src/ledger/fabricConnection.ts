@@ -27,6 +27,8 @@ export interface FabricConnectionSettings {
 }
 
 export interface FabricConnection {
+  /** What it was made from, as plain data (a catch-up reader thread connects with its own copy). */
+  readonly settings: FabricConnectionSettings;
   connect(): Promise<Gateway>;
   decodeBlockBytes(bytes: Buffer): DecodedBlock;
 }
@@ -34,7 +36,9 @@ export interface FabricConnection {
 const blockDecoder = (fabricCommon as unknown as { BlockDecoder: { decode(bytes: Buffer): unknown } }).BlockDecoder;
 
 export function createFabricConnection(settings: FabricConnectionSettings): FabricConnection {
+  const { connectionProfilePath, mspId, certificatePath, privateKeyPath, asLocalhost, requestTimeoutMs } = settings;
   return {
+    settings: { connectionProfilePath, mspId, certificatePath, privateKeyPath, asLocalhost, requestTimeoutMs },
     async connect() {
       const [profileText, certificate, privateKey] = await Promise.all([
         readFile(settings.connectionProfilePath, 'utf8'),

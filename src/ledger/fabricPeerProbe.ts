@@ -3,7 +3,7 @@ import { readFile } from 'node:fs/promises';
 import type { Channel, Endorser, IdentityContext } from 'fabric-common';
 import type { Gateway } from 'fabric-network';
 
-import { decodeChainHeight } from './fabricBlockSource';
+import { decodeChainHeight } from './qsccReader';
 import type { FabricConnection } from './fabricConnection';
 import { peerTargetsFromProfiles, type PeerProbe, type PeerTarget, type ProbeResult } from './peerMonitor';
 

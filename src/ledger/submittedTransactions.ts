@@ -1,6 +1,6 @@
 import * as fabricCommon from 'fabric-common';
 
-import { decodeChainHeight } from './fabricBlockSource';
+import { decodeChainHeight } from './qsccReader';
 import type { LedgerClient, LedgerIdentity, LedgerRequest } from './ledgerClient';
 import { validationCodeName } from './ledgerBlock';
 import type { PeerAnswer } from './ledgerErrors';

@@ -1,4 +1,4 @@
-import { decodeChainHeight } from './fabricBlockSource';
+import { decodeChainHeight } from './qsccReader';
 
 describe('reading the height from qscc GetChainInfo', () => {
   it('decodes the varint in field 1', () => {
