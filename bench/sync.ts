@@ -229,7 +229,7 @@ async function checkpoint(db: Client): Promise<bigint> {
 }
 
 /** The worker as its own process (as deployed), sampling its memory at each tenth of the catch-up. */
-async function catchUpAsProcess(height: bigint, options: { lagSeconds: number; rate: number; deferIndexesFromBlocks: number }, network: LocalNetwork, source: BlockSource): Promise<void> {
+async function catchUpAsProcess(height: bigint, options: { lagSeconds: number; rate: number; deferIndexesFromBlocks: number; catchUpIn: 'thread' | 'main' }, network: LocalNetwork, source: BlockSource): Promise<void> {
   const database = await createIsolatedDatabase('bench_sync');
   const child = spawn(process.execPath, ['--import', 'tsx', path.join(repoRoot, 'src', 'cli', 'sync.ts'), 'run'], {
     cwd: repoRoot,
@@ -239,6 +239,7 @@ async function catchUpAsProcess(height: bigint, options: { lagSeconds: number; r
       FABRIC_STATE_DIR: stateDir,
       SYNC_CHANNELS: CHANNEL,
       SYNC_DEFER_INDEXES_FROM_BLOCKS: String(options.deferIndexesFromBlocks),
+      SYNC_CATCH_UP_THREAD: String(options.catchUpIn === 'thread'),
       LOG_LEVEL: 'warn',
     },
     stdio: ['ignore', 'inherit', 'inherit'],
@@ -320,7 +321,7 @@ async function main(): Promise<void> {
     .option('--rate <n>', 'transactions per second during the lag measurement', positiveInt, 20)
     .option('--rounds <n>', 'how many times the ceiling and the cache are measured, alternately', positiveInt, 3)
     .option('--defer-indexes-from-blocks <n>', 'SYNC_DEFER_INDEXES_FROM_BLOCKS for the cache (0: keep the secondary indexes during the load)', nonNegativeInt, DEFER_INDEXES_FROM_BLOCKS)
-    .addOption(new Option('--catch-up-in <where>', 'where the block source reads while catching up (both phases; the worker process always uses its default, thread)').choices(['thread', 'main']).default('thread'))
+    .addOption(new Option('--catch-up-in <where>', 'where the block source reads while catching up: the ceiling, the cache and the worker process (SYNC_CATCH_UP_THREAD)').choices(['thread', 'main']).default('thread'))
     .option('--cpu-profiles <dir>', "write a CPU profile of the last round's phases there (bench/cpuTop.ts reads them)")
     .parse()
     .opts<{ transactions: number; lagSeconds: number; rate: number; rounds: number; deferIndexesFromBlocks: number; catchUpIn: 'thread' | 'main'; cpuProfiles?: string }>();
