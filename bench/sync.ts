@@ -321,7 +321,7 @@ async function main(): Promise<void> {
     .option('--rate <n>', 'transactions per second during the lag measurement', positiveInt, 20)
     .option('--rounds <n>', 'how many times the ceiling and the cache are measured, alternately', positiveInt, 3)
     .option('--defer-indexes-from-blocks <n>', 'SYNC_DEFER_INDEXES_FROM_BLOCKS for the cache (0: keep the secondary indexes during the load)', nonNegativeInt, DEFER_INDEXES_FROM_BLOCKS)
-    .addOption(new Option('--catch-up-in <where>', 'where the block source reads while catching up: the ceiling, the cache and the worker process (SYNC_CATCH_UP_THREAD)').choices(['thread', 'main']).default('thread'))
+    .addOption(new Option('--catch-up-in <where>', 'where the block source reads while catching up: the ceiling, the cache and the worker process (SYNC_CATCH_UP_THREAD)').choices(['thread', 'main']).default('main'))
     .option('--cpu-profiles <dir>', "write a CPU profile of the last round's phases there (bench/cpuTop.ts reads them)")
     .parse()
     .opts<{ transactions: number; lagSeconds: number; rate: number; rounds: number; deferIndexesFromBlocks: number; catchUpIn: 'thread' | 'main'; cpuProfiles?: string }>();

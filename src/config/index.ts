@@ -246,7 +246,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, repoRoot: string): Config {
       sampleChaincodes: list('SYNC_SAMPLE_CHAINCODES', 'sample', CHAINCODE),
       maxBatchBlocks: int('SYNC_MAX_BATCH_BLOCKS', 200, 1, 10_000),
       deferIndexesFromBlocks: int('SYNC_DEFER_INDEXES_FROM_BLOCKS', 1000, 0, Number.MAX_SAFE_INTEGER),
-      catchUpThread: bool('SYNC_CATCH_UP_THREAD', true),
+      catchUpThread: bool('SYNC_CATCH_UP_THREAD', false),
       lockPollMs: int('SYNC_LOCK_POLL_MS', 2000, 100, 60_000),
       stallSeconds: int('SYNC_STALL_SECONDS', 120, 1, 86_400),
     },

@@ -54,4 +54,10 @@ describe('the loaded configuration', () => {
     expect(config.sync.stallSeconds).toBe(120);
     expect(config.metricsPollMs).toBe(5000);
   });
+
+  it('reads blocks on the worker\'s main thread unless SYNC_CATCH_UP_THREAD=true', () => {
+    expect(loadConfig({}, root).sync.catchUpThread).toBe(false);
+    expect(loadConfig({ SYNC_CATCH_UP_THREAD: 'true' }, root).sync.catchUpThread).toBe(true);
+    expect(() => loadConfig({ SYNC_CATCH_UP_THREAD: 'yes' }, root)).toThrow('SYNC_CATCH_UP_THREAD: expected true or false, got "yes"');
+  });
 });

@@ -39,8 +39,10 @@ export interface FabricBlockSourceOptions {
   /** Blocks held in memory between the SDK and the consumer. */
   readonly queueCapacity?: number;
   /**
-   * Where catch-up reads run: 'thread' (default) on a thread of their own, so that reading and the
-   * consumer's work go on at once (threadedPull.ts); 'main' on the caller's thread.
+   * Where catch-up reads run: 'main' (default) on the caller's thread; 'thread' on a thread of
+   * their own, so that reading and the consumer's work can go on at once (threadedPull.ts). The
+   * thread pays off only with a spare core: on two busy cores it caught up no faster and took
+   * ~150 MiB more (bench/RESULTS.md).
    */
   readonly catchUpIn?: 'thread' | 'main';
 }
@@ -53,7 +55,7 @@ export interface FabricBlockSourceOptions {
 const CATCH_UP_BATCH = 32;
 
 export function createFabricBlockSource(options: FabricBlockSourceOptions): BlockSource {
-  const catchUpIn = options.catchUpIn ?? 'thread';
+  const catchUpIn = options.catchUpIn ?? 'main';
   let gateway: Gateway | undefined;
   const networks = new Map<string, Network>();
 

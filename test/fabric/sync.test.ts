@@ -68,8 +68,8 @@ async function caughtUp(channel: string): Promise<bigint> {
   return height;
 }
 
-async function expectCacheMatchesLedger(channel: string): Promise<void> {
-  const db = new Client({ connectionString: database.url });
+async function expectCacheMatchesLedger(channel: string, databaseUrl = database.url): Promise<void> {
+  const db = new Client({ connectionString: databaseUrl });
   await db.connect();
   try {
     const report = await verifyChannel({ db, source, channel });
@@ -229,4 +229,27 @@ test('a standby worker takes over within seconds when the active one is killed',
   await expectCacheMatchesLedger(TEST_CHANNEL);
   await standby.kill('SIGTERM');
   expect(standby.child.exitCode).toBe(0);
+});
+
+test('with SYNC_CATCH_UP_THREAD=true, a worker far behind catches up on the reader thread', async () => {
+  // A second, empty cache: the ledger is by now well over 10 blocks (LIVE_WINDOW) ahead of it, so
+  // the worker pulls the backlog on its catch-up thread before the event stream takes over.
+  const fresh = await createIsolatedDatabase('sync_thread');
+  try {
+    expect(await source.height(TEST_CHANNEL)).toBeGreaterThan(10n);
+    const worker = startSyncProcess({ databaseUrl: fresh.url, channels, catchUpThread: true });
+    workers.push(worker);
+    for (const channel of channels) {
+      await waitForHeight(fresh.url, channel, await source.height(channel));
+      await expectCacheMatchesLedger(channel, fresh.url);
+    }
+    // And it goes on live from the event stream.
+    await user1.contract(TEST_CHAINCODE, 'assets').submitTransaction('CreateAsset', uniqueId('afterthread'), 'crate', '{}');
+    await waitForHeight(fresh.url, TEST_CHANNEL, await source.height(TEST_CHANNEL));
+    await expectCacheMatchesLedger(TEST_CHANNEL, fresh.url);
+    await worker.kill('SIGTERM');
+    expect(worker.child.exitCode).toBe(0);
+  } finally {
+    await fresh.drop();
+  }
 });

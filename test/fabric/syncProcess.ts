@@ -7,12 +7,13 @@ import { startCliProcess, type CliProcess } from './cliProcess';
 /** The sync worker (`npm run sync -- run`) as a real process. */
 export type SyncProcess = CliProcess;
 
-export function startSyncProcess(options: { databaseUrl: string; channels: readonly string[]; maxBatchBlocks?: number }): SyncProcess {
+export function startSyncProcess(options: { databaseUrl: string; channels: readonly string[]; maxBatchBlocks?: number; catchUpThread?: boolean }): SyncProcess {
   return startCliProcess('sync', ['run'], {
     DATABASE_URL: options.databaseUrl,
     SYNC_CHANNELS: options.channels.join(','),
     SYNC_MAX_BATCH_BLOCKS: String(options.maxBatchBlocks ?? 200),
     SYNC_LOCK_POLL_MS: '300',
+    SYNC_CATCH_UP_THREAD: String(options.catchUpThread ?? false),
   });
 }
 
