@@ -30,7 +30,10 @@ const stateDir = path.join(repoRoot, '.fabric-bench');
 
 
 
-function sourceFor(network: LocalNetwork, catchUpIn: 'thread' | 'main'): BlockSource {
+/** Where catch-up reads run (createFabricBlockSource's `catchUpIn`, the worker's SYNC_CATCH_UP_THREAD). */
+type CatchUpIn = 'thread' | 'main';
+
+function sourceFor(network: LocalNetwork, catchUpIn: CatchUpIn): BlockSource {
   const user = path.join(network.topology.stateDir, 'orgs', 'org1', 'users', 'user1@org1.example.com', 'msp');
   return createFabricBlockSource({
     catchUpIn,
@@ -229,7 +232,7 @@ async function checkpoint(db: Client): Promise<bigint> {
 }
 
 /** The worker as its own process (as deployed), sampling its memory at each tenth of the catch-up. */
-async function catchUpAsProcess(height: bigint, options: { lagSeconds: number; rate: number; deferIndexesFromBlocks: number; catchUpIn: 'thread' | 'main' }, network: LocalNetwork, source: BlockSource): Promise<void> {
+async function catchUpAsProcess(height: bigint, options: { lagSeconds: number; rate: number; deferIndexesFromBlocks: number; catchUpIn: CatchUpIn }, network: LocalNetwork, source: BlockSource): Promise<void> {
   const database = await createIsolatedDatabase('bench_sync');
   const child = spawn(process.execPath, ['--import', 'tsx', path.join(repoRoot, 'src', 'cli', 'sync.ts'), 'run'], {
     cwd: repoRoot,
@@ -324,7 +327,7 @@ async function main(): Promise<void> {
     .addOption(new Option('--catch-up-in <where>', 'where the block source reads while catching up: the ceiling, the cache and the worker process (SYNC_CATCH_UP_THREAD)').choices(['thread', 'main']).default('main'))
     .option('--cpu-profiles <dir>', "write a CPU profile of the last round's phases there (bench/cpuTop.ts reads them)")
     .parse()
-    .opts<{ transactions: number; lagSeconds: number; rate: number; rounds: number; deferIndexesFromBlocks: number; catchUpIn: 'thread' | 'main'; cpuProfiles?: string }>();
+    .opts<{ transactions: number; lagSeconds: number; rate: number; rounds: number; deferIndexesFromBlocks: number; catchUpIn: CatchUpIn; cpuProfiles?: string }>();
   log('starting the benchmark network');
   const bench = await startBenchNetwork({ stateDir, portBase: 30000 });
   const { network } = bench;
