@@ -1,6 +1,5 @@
 import { spawn } from 'node:child_process';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { Session } from 'node:inspector/promises';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -8,14 +7,14 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { Command, Option } from 'commander';
 import { Client } from 'pg';
 
-import { silentLogger } from '../src/common';
 import { createFabricBlockSource, createFabricConnection, type BlockSource } from '../src/ledger';
 import type { LocalNetwork } from '../src/localnet';
-import { createSampleProjector, createSyncWorker, DEFER_INDEXES_FROM_BLOCKS, deferredIndexes, INDEXED_NOTIFY_CHANNEL, stateProjector, type IndexedNotice } from '../src/sync';
+import { DEFER_INDEXES_FROM_BLOCKS, deferredIndexes, INDEXED_NOTIFY_CHANNEL, type IndexedNotice } from '../src/sync';
 import { createIsolatedDatabase } from '../test/db/isolatedDatabase';
 import { connectClient } from '../test/fabric/ledgerClient';
 import { log, nonNegativeInt, percentile, positiveInt } from './common';
 import { BENCH_CHAINCODE as CHAINCODE, BENCH_CHANNEL as CHANNEL, startBenchNetwork, waitUntilEndorsable } from './network';
+import { catchUpInProcess, profiled, readAll, summary } from './syncPhases';
 
 /**
  * `npm run bench:sync`: how fast the cache catches up from block 0, against the ceiling of merely
@@ -29,6 +28,11 @@ const stateDir = path.join(repoRoot, '.fabric-bench');
 
 
 
+
+/** The Fabric nodes' processes, whose CPU each phase reports. */
+async function fabricPids(network: LocalNetwork): Promise<number[]> {
+  return (await network.status()).flatMap((node) => (node.pid === undefined ? [] : [node.pid]));
+}
 
 /** Where catch-up reads run (createFabricBlockSource's `catchUpIn`, the worker's SYNC_CATCH_UP_THREAD). */
 type CatchUpIn = 'thread' | 'main';
@@ -47,106 +51,8 @@ function sourceFor(network: LocalNetwork, catchUpIn: CatchUpIn): BlockSource {
   });
 }
 
-/** CPU seconds (user + system) a process has used so far, from /proc. */
-function cpuSeconds(pid: number): number {
-  try {
-    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
-    return (Number(fields[11]) + Number(fields[12])) / 100;
-  } catch {
-    return 0;
-  }
-}
-
-interface Phase extends Surroundings {
-  readonly seconds: number;
-  /** CPU of this process (decoding blocks; for the cache also turning them into rows). */
-  readonly nodeCpu: number;
-  /** CPU of the worker's PostgreSQL backend (cache only). */
-  readonly pgCpu: number;
-}
-
-/** Busy and idle CPU seconds of the whole machine so far (all cores), from /proc/stat. */
-function machineCpu(): { busy: number; idle: number } {
-  const fields = (readFileSync('/proc/stat', 'utf8').split('\n')[0] ?? '').trim().split(/\s+/).slice(1).map(Number);
-  // user nice system idle iowait irq softirq steal (guest time is already inside user).
-  const [user = 0, nice = 0, system = 0, idle = 0, iowait = 0, irq = 0, softirq = 0, steal = 0] = fields;
-  return { busy: (user + nice + system + irq + softirq + steal) / 100, idle: (idle + iowait) / 100 };
-}
-
-/**
- * Where a phase's CPU went besides this process: the Fabric nodes (the peer answering the reads)
- * and the machine as a whole, so that a slower phase can be told apart as "more work" or "waiting".
- */
-interface Surroundings {
-  readonly fabricCpu: number;
-  readonly machineBusy: number;
-  readonly machineIdle: number;
-}
-
-/** Starts counting; the function it returns tells what was used since. */
-async function surroundingsMeter(network: LocalNetwork): Promise<() => Surroundings> {
-  const pids = (await network.status()).flatMap((node) => (node.pid === undefined ? [] : [node.pid]));
-  const fabricCpu = (): number => pids.reduce((sum, pid) => sum + cpuSeconds(pid), 0);
-  const fabricAt = fabricCpu();
-  const machineAt = machineCpu();
-  return () => {
-    const machine = machineCpu();
-    return { fabricCpu: fabricCpu() - fabricAt, machineBusy: machine.busy - machineAt.busy, machineIdle: machine.idle - machineAt.idle };
-  };
-}
-
-function summary(phase: Phase, transactions: number): string {
-  const rate = (transactions / phase.seconds).toFixed(0);
-  const pg = phase.pgCpu > 0 ? `, PostgreSQL backend CPU ${phase.pgCpu.toFixed(1)} s` : '';
-  const around = `Fabric nodes' CPU ${phase.fabricCpu.toFixed(1)} s; machine busy ${phase.machineBusy.toFixed(1)} s, idle ${phase.machineIdle.toFixed(1)} s`;
-  return `${phase.seconds.toFixed(1)} s = ${rate} tx/s (this process's CPU ${phase.nodeCpu.toFixed(1)} s${pg}; ${around})`;
-}
-
-/**
- * `--cpu-profiles <dir>`: a V8 CPU profile of this process for each phase (ceiling.cpuprofile,
- * cache.cpuprofile), for bench/cpuTop.ts. Sampling costs a little CPU in both phases alike.
- */
-async function profiled<T>(dir: string | undefined, name: string, phase: () => Promise<T>): Promise<T> {
-  if (!dir) return phase();
-  const session = new Session();
-  session.connect();
-  await session.post('Profiler.enable');
-  await session.post('Profiler.start');
-  try {
-    return await phase();
-  } finally {
-    const { profile } = await session.post('Profiler.stop');
-    mkdirSync(dir, { recursive: true });
-    writeFileSync(path.join(dir, `${name}.cpuprofile`), JSON.stringify(profile));
-    session.disconnect();
-    log(`CPU profile of the ${name} phase: ${path.join(dir, `${name}.cpuprofile`)}`);
-  }
-}
-
-/** Reads every block from 0 without writing anything: the ceiling for the cache. */
-async function readAll(source: BlockSource, height: bigint, network: LocalNetwork): Promise<Phase & { transactions: number }> {
-  const surroundings = await surroundingsMeter(network);
-  const cpu = process.cpuUsage();
-  const started = performance.now();
-  const subscription = await source.subscribe(CHANNEL, 0n);
-  let transactions = 0;
-  let next = 0n;
-  try {
-    while (next < height) {
-      for (const block of await subscription.next(500)) {
-        transactions += block.transactions.length;
-        next = block.number + 1n;
-      }
-    }
-  } finally {
-    subscription.close();
-  }
-  const used = process.cpuUsage(cpu);
-  return { seconds: (performance.now() - started) / 1000, transactions, nodeCpu: (used.user + used.system) / 1e6, pgCpu: 0, ...surroundings() };
-}
-
 async function buildLedger(network: LocalNetwork, source: BlockSource, wanted: number): Promise<void> {
-  const have = await readAll(source, await source.height(CHANNEL), network);
+  const have = await readAll(source, await source.height(CHANNEL), await fabricPids(network));
   if (have.transactions >= wanted) {
     log(`ledger already holds ${have.transactions} transactions`);
     return;
@@ -181,41 +87,6 @@ async function buildLedger(network: LocalNetwork, source: BlockSource, wanted: n
   await Promise.all(Array.from({ length: 64 }, lane));
   client.close();
   if (failed > 0) log(`  ${failed} of ${missing} submissions failed (not retried)`);
-}
-
-async function catchUpInProcess(source: BlockSource, height: bigint, network: LocalNetwork, deferIndexesFromBlocks: number): Promise<Phase> {
-  const database = await createIsolatedDatabase('bench_sync');
-  const controller = new AbortController();
-  const backends: { pid: number; cpuAtStart: number }[] = [];
-  const worker = createSyncWorker({
-    channel: CHANNEL,
-    connect: async () => {
-      const client = new Client({ connectionString: database.url });
-      await client.connect();
-      const pid = (await client.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')).rows[0]?.pid ?? 0;
-      backends.push({ pid, cpuAtStart: cpuSeconds(pid) });
-      return client;
-    },
-    source,
-    projectors: [stateProjector, createSampleProjector([CHAINCODE])],
-    log: silentLogger,
-    deferIndexesFromBlocks,
-  });
-  const surroundings = await surroundingsMeter(network);
-  const cpu = process.cpuUsage();
-  const started = performance.now();
-  const running = worker.run(controller.signal);
-  // Caught up means every block written and, after a first load, the secondary indexes back.
-  const caughtUp = (): boolean => (worker.status().nextBlock ?? 0n) >= height && !worker.status().indexesDeferred;
-  while (!caughtUp()) await sleep(20);
-  const seconds = (performance.now() - started) / 1000;
-  const used = process.cpuUsage(cpu);
-  const pgCpu = backends.reduce((sum, b) => sum + cpuSeconds(b.pid) - b.cpuAtStart, 0);
-  const around = surroundings();
-  controller.abort();
-  await running;
-  await database.drop();
-  return { seconds, nodeCpu: (used.user + used.system) / 1e6, pgCpu, ...around };
 }
 
 function rssKiB(pid: number): number {
@@ -340,10 +211,10 @@ async function main(): Promise<void> {
     const ratios: number[] = [];
     for (let round = 1; round <= options.rounds; round++) {
       const profiles = round === options.rounds ? options.cpuProfiles : undefined;
-      const ceiling = await profiled(profiles, 'ceiling', () => readAll(source, height, network));
+      const ceiling = await profiled(profiles, 'ceiling', async () => readAll(source, height, await fabricPids(network)));
       log(`round ${round} ceiling: read ${height} blocks, ${ceiling.transactions} transactions in ${summary(ceiling, ceiling.transactions)}`);
-      const cache = await profiled(profiles, 'cache', () => catchUpInProcess(source, height, network, options.deferIndexesFromBlocks));
-      log(`round ${round} cache: indexed the same blocks in ${summary(cache, ceiling.transactions)}`);
+      const cache = await profiled(profiles, 'cache', async () => catchUpInProcess(source, height, await fabricPids(network), options.deferIndexesFromBlocks));
+      log(`round ${round} cache: indexed the same blocks in ${summary(cache, ceiling.transactions)}; secondary indexes ${cache.indexesDeferred ? 'put off and created at the head' : 'kept during the load'}`);
       const ratio = (100 * ceiling.seconds) / cache.seconds;
       ratios.push(ratio);
       log(`round ${round} ratio cache/ceiling: ${ratio.toFixed(0)} %`);

@@ -3,27 +3,26 @@
  * the same shape as bench:sync's ledger, into a fresh database: wall time, and the CPU seconds of
  * this process and of its PostgreSQL backend, which are far less noisy than wall time on a shared
  * machine. Environment: BLOCKS (1000), TX per block (50), BATCH blocks per transaction (200),
- * SETUP (SQL run first, e.g. to drop a constraint for an experiment), SESSION (SQL for the session).
+ * SETUP (SQL run first, e.g. to drop a constraint for an experiment), SESSION (SQL for the session),
+ * DEFER=1 to put the secondary indexes off as a first load does and create them again at the end
+ * (timed apart: "restore").
  *
  *   node --import tsx bench/syncWriter.ts
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import { Client } from 'pg';
-import { readFileSync } from 'node:fs';
-function cpu(pid: number): number {
-  const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
-  return (Number(f[11]) + Number(f[12])) / 100;
-}
-import { createSampleProjector, prepareBatch, writeBatch, ensureCheckpoint, stateProjector, type Checkpoint } from '../src/sync';
+import { createSampleProjector, deferIndexesForFirstLoad, prepareBatch, restoreIndexes, writeBatch, ensureCheckpoint, stateProjector, type Checkpoint } from '../src/sync';
 import type { LedgerBlock, LedgerTransaction } from '../src/ledger';
 import { createIsolatedDatabase } from '../test/db/isolatedDatabase';
+import { cpuSeconds as cpu } from './syncPhases';
 
 const BLOCKS = Number(process.env.BLOCKS ?? 1000);
 const TX = Number(process.env.TX ?? 50);
 const BATCH = Number(process.env.BATCH ?? 200);
 const SETUP = process.env.SETUP ?? '';
 const SESSION = process.env.SESSION ?? '';
+const DEFER = process.env.DEFER === '1';
 
 function blocks(): LedgerBlock[] {
   const out: LedgerBlock[] = [];
@@ -63,6 +62,7 @@ async function main(): Promise<void> {
     await client.query('SET jit = off');
     for (const sql of SESSION.split(';').filter((s) => s.trim())) await client.query(sql);
     let cp: Checkpoint = await ensureCheckpoint(client, 'mychannel');
+    if (DEFER) await deferIndexesForFirstLoad(client);
     const projectors = [stateProjector, createSampleProjector(['sample'])];
     const pid = (await client.query<{ p: number }>('select pg_backend_pid() p')).rows[0]?.p ?? 0;
     const pg0 = cpu(pid); const n0 = process.cpuUsage();
@@ -73,9 +73,15 @@ async function main(): Promise<void> {
       cp = await writeBatch(client, 'mychannel', prepareBatch('mychannel', cp, all.slice(i, i + BATCH), projectors));
       times.push(Math.round(performance.now() - t));
     }
+    let restore = '';
+    if (DEFER) {
+      const r0 = performance.now(); const rpg0 = cpu(pid);
+      const restored = await restoreIndexes(client);
+      restore = `; restore ${restored.length} indexes ${(performance.now() - r0).toFixed(0)} ms (pg cpu ${(cpu(pid) - rpg0).toFixed(2)} s: ${restored.map((i) => `${i.name} ${i.ms}`).join(', ')})`;
+    }
     const s = (performance.now() - started) / 1000;
     const pgc = cpu(pid) - pg0; const nc = process.cpuUsage(n0);
-    console.log(`${process.env.LABEL ?? ''} pg cpu ${pgc.toFixed(2)} s (${((BLOCKS*TX)/pgc).toFixed(0)} tx/pg-s), node cpu ${((nc.user+nc.system)/1e6).toFixed(2)} s; ${BLOCKS * TX} tx in ${s.toFixed(2)} s = ${((BLOCKS * TX) / s).toFixed(0)} tx/s; batches ms ${times.join(' ')}`);
+    console.log(`${process.env.LABEL ?? ''} pg cpu ${pgc.toFixed(2)} s (${((BLOCKS*TX)/pgc).toFixed(0)} tx/pg-s), node cpu ${((nc.user+nc.system)/1e6).toFixed(2)} s; ${BLOCKS * TX} tx in ${s.toFixed(2)} s = ${((BLOCKS * TX) / s).toFixed(0)} tx/s; batches ms ${times.join(' ')}${restore}`);
   } finally {
     await client.end();
     await db.drop();
