@@ -33,6 +33,12 @@ export interface SyncWorkerDeps {
   readonly deferIndexesFromBlocks?: number;
   readonly lockPollMs?: number;
   readonly retryDelayMs?: number;
+  /**
+   * While more than a few blocks behind the ledger, an info line at most this often (ms) says how
+   * far the worker has got, how fast it goes and when it should reach the head: a first load of a
+   * long ledger takes hours, and is otherwise silent at info level. Default 30 s.
+   */
+  readonly progressEveryMs?: number;
   /** Operations hooks (metrics): the lock taken (true) or given up (false), each batch written, an integrity stop. */
   readonly onLock?: (held: boolean) => void;
   readonly onBatch?: (batch: { readonly blocks: number; readonly ms: number; readonly nextBlock: bigint }) => void;
@@ -116,6 +122,37 @@ export function createSyncWorker(deps: SyncWorkerDeps): SyncWorker {
     log.info({ channel, indexes: restored.length, ms: Date.now() - started }, 'secondary indexes created');
   };
 
+  /**
+   * Best effort: the ledger's height is asked at most once per interval, and a failure to get it
+   * only skips a line (the write path must not fail over a log line).
+   */
+  const progressReporter = (fromBlock: bigint): ((nextBlock: bigint) => Promise<void>) => {
+    const everyMs = deps.progressEveryMs ?? 30_000;
+    let since = { at: Date.now(), nextBlock: fromBlock };
+    return async (nextBlock) => {
+      const now = Date.now();
+      if (now - since.at < everyMs) return;
+      const ledgerHeight = await deps.source.height(channel).catch(() => undefined);
+      if (ledgerHeight === undefined) return;
+      const behind = ledgerHeight - nextBlock;
+      if (behind > RESTORE_INDEXES_WITHIN) {
+        const blocksPerSecond = Number(nextBlock - since.nextBlock) / (Math.max(1, now - since.at) / 1000);
+        log.info(
+          {
+            channel,
+            height: nextBlock.toString(),
+            ledgerHeight: ledgerHeight.toString(),
+            behind: behind.toString(),
+            blocksPerSecond: Math.round(blocksPerSecond * 10) / 10,
+            etaSeconds: blocksPerSecond > 0 ? Math.round(Number(behind) / blocksPerSecond) : null,
+          },
+          'catching up',
+        );
+      }
+      since = { at: now, nextBlock };
+    };
+  };
+
   /** One session: lock, subscribe, commit until aborted or broken. */
   const session = async (signal: AbortSignal): Promise<void> => {
     const client = await deps.connect();
@@ -144,6 +181,7 @@ export function createSyncWorker(deps: SyncWorkerDeps): SyncWorker {
       // wait. Batches are still written one at a time, in order, each onto the checkpoint the
       // previous one left (writeBatch re-checks it inside its transaction).
       let prepared = checkpoint;
+      const reportProgress = progressReporter(checkpoint.nextBlock);
       let writing: Promise<void> | undefined;
       let failure: Error | undefined;
       const writeFailed = new AbortController();
@@ -157,6 +195,7 @@ export function createSyncWorker(deps: SyncWorkerDeps): SyncWorker {
           const ms = Date.now() - started;
           log.debug({ channel, blocks: batch.blocks, height: next.nextBlock.toString(), ms }, 'indexed a batch of blocks');
           deps.onBatch?.({ blocks: batch.blocks, ms, nextBlock: next.nextBlock });
+          await reportProgress(next.nextBlock);
           await restoreIndexesAtHead(client, next.nextBlock);
         } catch (error) {
           failure = error instanceof Error ? error : new Error(String(error));

@@ -56,6 +56,15 @@ function tx(index: number, id: string, valid = true): LedgerTransaction {
   };
 }
 
+/** The worker's `connect`: a new session of the test database each time. */
+function sessionsOf(db: IsolatedDatabase): () => Promise<Client> {
+  return async () => {
+    const client = new Client({ connectionString: db.url });
+    await client.connect();
+    return client;
+  };
+}
+
 function chain(count: number, txPerBlock: number, prefix: string): LedgerBlock[] {
   const blocks: LedgerBlock[] = [];
   let previousHash = '';
@@ -198,11 +207,7 @@ describe('sync worker: batch N+1 prepared while batch N is written', () => {
     });
     const worker = createSyncWorker({
       channel: 'pipe',
-      connect: async () => {
-        const c = new Client({ connectionString: db.url });
-        await c.connect();
-        return c;
-      },
+      connect: sessionsOf(db),
       source,
       projectors,
       log: silentLogger,
@@ -227,6 +232,41 @@ describe('sync worker: batch N+1 prepared while batch N is written', () => {
     } finally {
       await client.end();
       await db.drop();
+    }
+  });
+});
+
+describe('sync worker: progress while catching up', () => {
+  test('far behind, it says at info level how far it has got and when it should reach the head; near the head it stops saying so', async () => {
+    const db = await createIsolatedDatabase('sync_progress');
+    const blocks = chain(40, 5, 'g').map((b) => ({ ...b, channel: 'progress' }));
+    const lines: Record<string, unknown>[] = [];
+    const log = { ...silentLogger, info: (fields: Record<string, unknown>, message: string) => void lines.push({ ...fields, message }) };
+    const worker = createSyncWorker({
+      channel: 'progress',
+      connect: sessionsOf(db),
+      source: staticBlockSource(blocks, () => 4),
+      projectors,
+      log,
+      progressEveryMs: 0,
+    });
+    const controller = new AbortController();
+    const running = worker.run(controller.signal);
+    try {
+      const deadline = Date.now() + 60_000;
+      while ((worker.status().nextBlock ?? 0n) < 40n && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    } finally {
+      controller.abort();
+      await running;
+      await db.drop();
+    }
+    const progress = lines.filter((l) => l.message === 'catching up');
+    // Batches of 4 blocks: a line after each batch that leaves more than 10 of the 40 behind.
+    expect(progress.map((l) => l.height)).toEqual(['4', '8', '12', '16', '20', '24', '28']);
+    expect(progress[0]).toMatchObject({ channel: 'progress', ledgerHeight: '40', behind: '36' });
+    for (const line of progress) {
+      expect(line.blocksPerSecond).toEqual(expect.any(Number));
+      expect(line.etaSeconds).toEqual(expect.any(Number));
     }
   });
 });
