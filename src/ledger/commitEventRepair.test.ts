@@ -1,3 +1,4 @@
+import { Client } from 'fabric-common';
 import { EventServiceManager } from 'fabric-network/lib/impl/event/eventservicemanager';
 
 import { closingFailedStarts, repairCommitEventStarts, type RepairableEventService } from './commitEventRepair';
@@ -21,6 +22,7 @@ function eventService(): FakeService {
       service.closed++;
       service.inUse = false;
     },
+    unregisterEventListener: () => undefined,
   };
   return service;
 }
@@ -59,6 +61,30 @@ describe('a commit event service whose start failed', () => {
     const service = eventService();
     await start(service);
     expect(service).toMatchObject({ inUse: true, closed: 0, disconnected: 0 });
+  });
+});
+
+describe("listeners that closing a failed service dropped (fabric-common's own EventService, no peer)", () => {
+  /** What fabric-network does: a transaction registers while the stream is starting, and unregisters when it ends. */
+  function serviceWithWaitingTransaction() {
+    const service = new Client('repair-test').newChannel('mychannel').newEventService('peer0.org1.example.com');
+    const errors: string[] = [];
+    const listener = service.registerTransactionListener('tx-1', (error?: Error) => void errors.push(error?.message ?? ''), { unregister: false });
+    return { service, listener, errors };
+  }
+  const failing = (): Promise<void> => Promise.reject(new Error('Failed to connect before the deadline on Eventer'));
+
+  it('are told of the failure, and unregistering them later does not throw', async () => {
+    const { service, listener, errors } = serviceWithWaitingTransaction();
+    await expect(closingFailedStarts(failing)(service)).rejects.toThrow('Failed to connect before the deadline');
+    expect(errors).toEqual(['EventService has been shutdown by "close()" call']);
+    expect(() => { listener.unregisterEventListener(); }).not.toThrow();
+  });
+
+  it('without the repair, unregistering them throws (what replaced the transactions\' own errors)', () => {
+    const { service, listener } = serviceWithWaitingTransaction();
+    service.close();
+    expect(() => { listener.unregisterEventListener(); }).toThrow('eventListener not found');
   });
 });
 

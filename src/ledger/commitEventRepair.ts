@@ -13,12 +13,20 @@ import { EventServiceManager } from 'fabric-network/lib/impl/event/eventservicem
  * listeners that registered meanwhile that this peer failed, instead of leaving them waiting, and
  * lets the next transaction start it afresh. The error still goes to the transaction that started
  * it, as before.
+ *
+ * Closing drops every listener of the service, but the transactions that registered them still
+ * hold them and unregister them when they end (or when their gateway disconnects), which
+ * fabric-common answers with `eventListener not found`: thrown out of fabric-network's commit
+ * wait, that replaced the transaction's own error and made `gateway.disconnect()` throw (seen in
+ * CI, 2026-12-06). So a service closed here forgets such listeners quietly.
  */
 
 /** The parts of fabric-common's EventService that the repair touches. */
 export interface RepairableEventService {
   readonly targets?: readonly { disconnect(): void }[] | null;
   close(): void;
+  /** fabric-common throws for a listener it does not hold, unless `notThrow`. */
+  unregisterEventListener(listener: unknown, notThrow?: boolean): void;
 }
 
 type Start<S> = (eventService: S, options?: object) => Promise<void>;
@@ -32,10 +40,21 @@ export function closingFailedStarts<S extends RepairableEventService>(start: Sta
       // A stream that started late would otherwise keep the peer's eventer "listening" and make
       // the next start fail with "currently listening".
       for (const target of eventService.targets ?? []) target.disconnect();
+      forgetDroppedListenersQuietly(eventService);
       eventService.close();
       throw error;
     }
   };
+}
+
+const QUIET = Symbol.for('ledger-gateway.commitEventRepair.quietUnregister');
+
+function forgetDroppedListenersQuietly(eventService: RepairableEventService): void {
+  const service = eventService as RepairableEventService & { [QUIET]?: true };
+  if (service[QUIET]) return;
+  const unregister = eventService.unregisterEventListener.bind(eventService);
+  service.unregisterEventListener = (listener) => { unregister(listener, true); };
+  service[QUIET] = true;
 }
 
 const REPAIRED = Symbol.for('ledger-gateway.commitEventRepair');

@@ -76,10 +76,11 @@ export async function connectClient(
       identity: user,
       discovery: { enabled: true, asLocalhost: true },
       eventHandlerOptions: { commitTimeout: 60, endorseTimeout: 30 },
-      // fabric-common gives each request, the start of a commit event stream included, 3 s; on a
-      // loaded CI machine a start can take longer, and a peer whose stream did not start fails
-      // the commit wait of an all-peers strategy.
-      'connection-options': { requestTimeout: 30_000 },
+      // fabric-common gives each request, the start of a commit event stream included, 3 s, and
+      // each connection (the peer's eventer too) 3 s more to come up; on a loaded CI machine
+      // either can take longer (a TLS connect to two peers timed out in CI on 2026-12-06), and a
+      // peer whose stream did not start fails the commit wait of an all-peers strategy.
+      'connection-options': { requestTimeout: 30_000, 'grpc-wait-for-ready-timeout': 30_000 },
       ...(queryPeer ? { queryHandlerOptions: { strategy: singlePeerQueries(queryPeer, addressOf(queryPeer)) } } : {}),
     });
     return gateway;
