@@ -53,7 +53,17 @@ function singlePeerQueries(peerName: string, peerAddress: string): QueryHandlerF
 export async function connectClient(
   network: LocalNetwork,
   org: PeerOrgName,
-  options: { user?: string; channel: string; queryPeer?: string },
+  options: {
+    user?: string;
+    channel: string;
+    queryPeer?: string;
+    /**
+     * How long each peer connection (the eventers of commit waits too) may take to come up;
+     * fabric-common's default is 3 s. Longer only where no peer is killed: a killed peer stays in
+     * discovery's answers for a while, and fabric-network gives up on discovery after 30 s.
+     */
+    connectTimeoutMs?: number;
+  },
 ): Promise<TestClient> {
   // The test client waits for every peer of its organisation: without the repair, one failed
   // start of a peer's event stream makes every later transaction wait 60 s for that peer.
@@ -76,11 +86,13 @@ export async function connectClient(
       identity: user,
       discovery: { enabled: true, asLocalhost: true },
       eventHandlerOptions: { commitTimeout: 60, endorseTimeout: 30 },
-      // fabric-common gives each request, the start of a commit event stream included, 3 s, and
-      // each connection (the peer's eventer too) 3 s more to come up; on a loaded CI machine
-      // either can take longer (a TLS connect to two peers timed out in CI on 2026-12-06), and a
-      // peer whose stream did not start fails the commit wait of an all-peers strategy.
-      'connection-options': { requestTimeout: 30_000, 'grpc-wait-for-ready-timeout': 30_000 },
+      // fabric-common gives each request, the start of a commit event stream included, 3 s; on a
+      // loaded CI machine a start can take longer, and a peer whose stream did not start fails
+      // the commit wait of an all-peers strategy.
+      'connection-options': {
+        requestTimeout: 30_000,
+        ...(options.connectTimeoutMs === undefined ? {} : { 'grpc-wait-for-ready-timeout': options.connectTimeoutMs }),
+      },
       ...(queryPeer ? { queryHandlerOptions: { strategy: singlePeerQueries(queryPeer, addressOf(queryPeer)) } } : {}),
     });
     return gateway;

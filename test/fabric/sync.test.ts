@@ -38,10 +38,13 @@ beforeAll(async () => {
       asLocalhost: true,
     }),
   });
-  user1 = await connectClient(network, 'org1', { channel: TEST_CHANNEL });
-  admin1 = await connectClient(network, 'org1', { channel: TEST_CHANNEL, user: 'Admin' });
-  user2 = await connectClient(network, 'org2', { channel: TEST_CHANNEL });
-  second = await connectClient(network, 'org1', { channel: SECOND_CHANNEL });
+  // No peer is killed here, so a slow connection under CI load is waited for (a TLS connect to
+  // two peers' eventers missed fabric-common's 3 s in CI on 2026-12-06).
+  const connectTimeoutMs = 20_000;
+  user1 = await connectClient(network, 'org1', { channel: TEST_CHANNEL, connectTimeoutMs });
+  admin1 = await connectClient(network, 'org1', { channel: TEST_CHANNEL, user: 'Admin', connectTimeoutMs });
+  user2 = await connectClient(network, 'org2', { channel: TEST_CHANNEL, connectTimeoutMs });
+  second = await connectClient(network, 'org1', { channel: SECOND_CHANNEL, connectTimeoutMs });
 });
 
 afterAll(async () => {
