@@ -1,5 +1,7 @@
+import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 
+import { createFabricConnection, type FabricConnection } from '../src/ledger';
 import { createChaincodeDeployer, createLocalNetwork, createTopology, type ChaincodeDeployer, type LocalNetwork } from '../src/localnet';
 import { connectClient } from '../test/fabric/ledgerClient';
 
@@ -12,6 +14,18 @@ import { connectClient } from '../test/fabric/ledgerClient';
  */
 export const BENCH_CHANNEL = 'mychannel';
 export const BENCH_CHAINCODE = 'sample';
+
+/** Org1's user1 on a bench network, as the sync benchmarks read blocks. */
+export function benchConnection(stateDir: string): FabricConnection {
+  const user = path.join(stateDir, 'orgs', 'org1', 'users', 'user1@org1.example.com', 'msp');
+  return createFabricConnection({
+    connectionProfilePath: path.join(stateDir, 'connection-org1.json'),
+    mspId: 'Org1MSP',
+    certificatePath: path.join(user, 'signcerts', 'cert.pem'),
+    privateKeyPath: path.join(user, 'keystore'),
+    asLocalhost: true,
+  });
+}
 
 export interface BenchNetwork {
   readonly network: LocalNetwork;

@@ -7,13 +7,13 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { Command, Option } from 'commander';
 import { Client } from 'pg';
 
-import { createFabricBlockSource, createFabricConnection, type BlockSource } from '../src/ledger';
+import { createFabricBlockSource, type BlockSource } from '../src/ledger';
 import type { LocalNetwork } from '../src/localnet';
 import { DEFER_INDEXES_FROM_BLOCKS, deferredIndexes, INDEXED_NOTIFY_CHANNEL, type IndexedNotice } from '../src/sync';
 import { createIsolatedDatabase } from '../test/db/isolatedDatabase';
 import { connectClient } from '../test/fabric/ledgerClient';
 import { log, nonNegativeInt, percentile, positiveInt } from './common';
-import { BENCH_CHAINCODE as CHAINCODE, BENCH_CHANNEL as CHANNEL, startBenchNetwork, waitUntilEndorsable } from './network';
+import { benchConnection, BENCH_CHAINCODE as CHAINCODE, BENCH_CHANNEL as CHANNEL, startBenchNetwork, waitUntilEndorsable } from './network';
 import { catchUpInProcess, profiled, readAll, summary } from './syncPhases';
 
 /**
@@ -26,9 +26,6 @@ import { catchUpInProcess, profiled, readAll, summary } from './syncPhases';
 const repoRoot = path.resolve(__dirname, '..');
 const stateDir = path.join(repoRoot, '.fabric-bench');
 
-
-
-
 /** The Fabric nodes' processes, whose CPU each phase reports. */
 async function fabricPids(network: LocalNetwork): Promise<number[]> {
   return (await network.status()).flatMap((node) => (node.pid === undefined ? [] : [node.pid]));
@@ -38,17 +35,7 @@ async function fabricPids(network: LocalNetwork): Promise<number[]> {
 type CatchUpIn = 'thread' | 'main';
 
 function sourceFor(network: LocalNetwork, catchUpIn: CatchUpIn): BlockSource {
-  const user = path.join(network.topology.stateDir, 'orgs', 'org1', 'users', 'user1@org1.example.com', 'msp');
-  return createFabricBlockSource({
-    catchUpIn,
-    connection: createFabricConnection({
-      connectionProfilePath: path.join(network.topology.stateDir, 'connection-org1.json'),
-      mspId: 'Org1MSP',
-      certificatePath: path.join(user, 'signcerts', 'cert.pem'),
-      privateKeyPath: path.join(user, 'keystore'),
-      asLocalhost: true,
-    }),
-  });
+  return createFabricBlockSource({ catchUpIn, connection: benchConnection(network.topology.stateDir) });
 }
 
 async function buildLedger(network: LocalNetwork, source: BlockSource, wanted: number): Promise<void> {

@@ -3,11 +3,11 @@ import { setImmediate as nextTick } from 'node:timers/promises';
 
 import { Command } from 'commander';
 
-import { createFabricConnection, decodeBlock, type BlockSource, type BlockSubscription, type FabricConnection, type LedgerBlock } from '../src/ledger';
+import { decodeBlock, type BlockSource, type BlockSubscription, type FabricConnection, type LedgerBlock } from '../src/ledger';
 import { decodeChainHeight } from '../src/ledger/qsccReader';
 import { DEFER_INDEXES_FROM_BLOCKS } from '../src/sync';
 import { log, nonNegativeInt, percentile, positiveInt } from './common';
-import { BENCH_CHANNEL as CHANNEL, startBenchNetwork } from './network';
+import { benchConnection, BENCH_CHANNEL as CHANNEL, startBenchNetwork } from './network';
 import { catchUpInProcess, readAll, summary } from './syncPhases';
 
 /**
@@ -24,14 +24,7 @@ const HANDOVER = 32;
 
 async function fetchLedger(): Promise<{ blocks: Buffer[]; connection: FabricConnection }> {
   const bench = await startBenchNetwork({ stateDir, portBase: 30000 });
-  const user = path.join(stateDir, 'orgs', 'org1', 'users', 'user1@org1.example.com', 'msp');
-  const connection = createFabricConnection({
-    connectionProfilePath: path.join(stateDir, 'connection-org1.json'),
-    mspId: 'Org1MSP',
-    certificatePath: path.join(user, 'signcerts', 'cert.pem'),
-    privateKeyPath: path.join(user, 'keystore'),
-    asLocalhost: true,
-  });
+  const connection = benchConnection(stateDir);
   const gateway = await connection.connect();
   try {
     const qscc = (await gateway.getNetwork(CHANNEL)).getContract('qscc');
